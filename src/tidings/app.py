@@ -1,0 +1,97 @@
+"""The application factory: ``create_app(settings)`` wires storage, writer and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+
+from tidings.bus import open_bus
+from tidings.config import Settings
+from tidings.core.auth import Authenticator
+from tidings.core.bootstrap import ensure_admin
+from tidings.core.live import Hub
+from tidings.core.ratelimit import RateLimiter, open_buckets
+from tidings.core.retention import Pruner
+from tidings.core.writer import Writer
+from tidings.http.deps import Runtime
+from tidings.http.hotpath import HotPath
+from tidings.http.metrics import Metrics
+from tidings.http.middleware import SecurityHeaders
+from tidings.http.problems import HANDLERS
+from tidings.http.routes import HOT_ROUTES, ROUTES
+from tidings.http.shutdown import chain_stop_signals
+from tidings.storage import open_storage
+
+log = logging.getLogger("tidings")
+
+
+def create_app(settings: Settings) -> HotPath:
+    """Build the ASGI app. Resources open in the lifespan (storage, then writer) and close
+    in reverse, after the writer has committed everything queued."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        storage = open_storage(settings.resolved_database_url)
+        await run_in_threadpool(storage.startup)
+        generated = await run_in_threadpool(ensure_admin, storage, settings.admin_password)
+        if generated:
+            log.warning("created user 'admin' with password %s (shown once)", generated)
+        metrics = Metrics()
+        hub = Hub(
+            open_bus(settings.bus_url),
+            storage,
+            buffer=settings.live_buffer_events,
+            applause_interval=settings.applause_interval_ms / 1000,
+            applause_window=float(settings.applause_window_s),
+            keepalive=float(settings.live_keepalive_s),
+        )
+        await hub.start()
+        app.state.live = hub
+        restore_signals = chain_stop_signals(hub.end_streams_threadsafe)
+        writer = Writer(
+            storage,
+            max_queue_events=settings.queue_max_events,
+            batch_max_events=settings.batch_max_events,
+            observe_commit=metrics.observe_commit,
+            on_commit=hub.committed,
+        )
+        metrics.track_queue(lambda: writer.depth)
+        writer.start()
+        limiter = RateLimiter(
+            open_buckets(settings.resolved_rate_limit_url),
+            rate=settings.rate_limit / 60,
+            burst=settings.rate_limit_burst,
+            anon_rate=settings.anonymous_rate_limit / 60,
+            anon_burst=settings.anonymous_rate_limit_burst,
+        )
+        pruner = Pruner(storage, settings.retention_days)
+        pruner.start()
+        app.state.runtime = Runtime(
+            settings=settings,
+            storage=storage,
+            writer=writer,
+            auth=Authenticator(storage),
+            metrics=metrics,
+            limiter=limiter,
+        )
+        try:
+            yield
+        finally:
+            restore_signals()
+            await pruner.stop()
+            await writer.stop()
+            await limiter.close()
+            await hub.close()
+            await run_in_threadpool(storage.shutdown)
+
+    app = Starlette(
+        routes=ROUTES,
+        exception_handlers=HANDLERS,
+        lifespan=lifespan,
+    )
+    app.add_middleware(SecurityHeaders)
+    return HotPath(app, HOT_ROUTES)

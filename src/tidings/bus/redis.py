@@ -1,0 +1,104 @@
+"""The Redis bus: pub/sub channels for fan-out, sorted sets for applause and presence.
+
+Pub/sub (not streams) is enough because a live subscriber never relies on the bus for
+history: a reconnecting client replays from storage, which holds every committed event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+
+import redis.asyncio as aioredis
+
+from tidings.bus import Bus, Deliver
+
+log = logging.getLogger("tidings.bus")
+PREFIX = "tidings:"
+APPLAUSE_KEY = PREFIX + "applause"
+PRESENT_KEY = PREFIX + "present"
+
+
+class RedisBus(Bus):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._client: aioredis.Redis | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._deliver: Deliver | None = None
+        self._ready = asyncio.Event()
+
+    @property
+    def client(self) -> aioredis.Redis:
+        if self._client is None:
+            raise RuntimeError("redis bus is not started")
+        return self._client
+
+    async def start(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+        self._client = aioredis.from_url(self.url)
+        await self._client.ping()
+        self._reader = asyncio.create_task(self._read(), name="tidings-bus-reader")
+        # Subscribed before start returns, so nothing published after startup is missed.
+        await self._ready.wait()
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+                await pubsub.subscribe(*(PREFIX + t for t in ("events", "notify")))
+                self._ready.set()
+                async for message in pubsub.listen():
+                    if message.get("type") != "message" or self._deliver is None:
+                        continue
+                    channel = message["channel"]
+                    if isinstance(channel, bytes):
+                        channel = channel.decode()
+                    try:
+                        self._deliver(channel[len(PREFIX) :], message["data"])
+                    except Exception:
+                        log.exception("live delivery failed")
+            except asyncio.CancelledError:
+                raise
+            # A dropped connection must not end live delivery: reconnect after a pause.
+            except Exception as exc:  # noqa: BLE001
+                log.warning("redis bus connection lost (%s); reconnecting", exc)
+                self._ready.set()
+                await asyncio.sleep(1)
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+            self._reader = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def ping(self) -> None:
+        await self.client.ping()
+
+    async def publish(self, topic: str, payload: bytes) -> None:
+        await self.client.publish(PREFIX + topic, payload)
+
+    async def applaud(self, uid: int, now: float) -> None:
+        await self.client.zadd(APPLAUSE_KEY, {str(uid): now})
+
+    async def applause_level(self, now: float, window: float) -> int:
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(APPLAUSE_KEY, "-inf", now - 60 if window < 60 else now - window)
+            pipe.zcount(APPLAUSE_KEY, f"({now - window}", "+inf")
+            _, level = await pipe.execute()
+        return int(level)
+
+    async def present_users(self, local: Iterable[int], now: float, ttl: float) -> int:
+        members = {str(uid): now for uid in local}
+        async with self.client.pipeline(transaction=False) as pipe:
+            if members:
+                pipe.zadd(PRESENT_KEY, members)
+            pipe.zremrangebyscore(PRESENT_KEY, "-inf", f"({now - ttl}")
+            pipe.zcard(PRESENT_KEY)
+            results = await pipe.execute()
+        return int(results[-1])

@@ -1,0 +1,27 @@
+"""The ``tidings`` command: a click group; each command family lives in its own module."""
+
+from __future__ import annotations
+
+from tidings.cli.clients import client
+from tidings.cli.common import main
+from tidings.cli.consumers import consumer
+from tidings.cli.data import erase, export, import_, migrate_data, prune
+from tidings.cli.serve import init, serve
+from tidings.cli.sources import source
+from tidings.cli.tokens import token
+from tidings.cli.users import user
+
+main.add_command(serve)
+main.add_command(init)
+main.add_command(user)
+main.add_command(source)
+main.add_command(token)
+main.add_command(client)
+main.add_command(export)
+main.add_command(import_)
+main.add_command(migrate_data)
+main.add_command(prune)
+main.add_command(erase)
+main.add_command(consumer)
+
+__all__ = ["main"]

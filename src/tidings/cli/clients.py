@@ -1,0 +1,91 @@
+"""``tidings client create|list|delete``: OAuth2 clients (client-credentials grant)."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from tidings.cli.common import emit, fail, opened_storage, settings_from, table
+from tidings.core.accounts import register_client
+from tidings.core.auth import SCOPES
+from tidings.core.timeparse import to_iso
+from tidings.errors import Invalid
+from tidings.storage import credentials
+
+CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,93}$")
+
+
+@click.group()
+def client() -> None:
+    """Manage OAuth2 clients; each gets tokens at POST /o/token/."""
+
+
+@client.command("create")
+@click.argument("name")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(SCOPES),
+    required=True,
+    help="A scope the client may ask for; repeat for several.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def create(ctx: click.Context, name: str, scopes: tuple[str, ...], as_json: bool) -> None:
+    """Create a client and print its id and secret (the secret is shown only once).
+
+    Events sent with its ``write`` tokens are stored under the source ``oauth.NAME``.
+    """
+    if not CLIENT_NAME.match(name):
+        fail("name: use 1-94 letters, digits, '.', '_' or '-', starting alnum", 2)
+    with opened_storage(settings_from(ctx)) as storage:
+        try:
+            made, secret = register_client(storage, name, list(scopes))
+        except Invalid as exc:
+            fail(exc.detail, 2)
+    granted = made.scopes
+    client_id = made.client_id
+    source = credentials.CLIENT_SOURCE_PREFIX + name
+    emit(
+        as_json,
+        {
+            "name": name,
+            "client_id": client_id,
+            "client_secret": secret,
+            "scopes": list(granted),
+            "source": source,
+        },
+        f"created client {name!r} (scopes: {' '.join(granted)}; events go to source {source!r})"
+        f"\nclient id: {client_id}\nclient secret (shown once): {secret}",
+    )
+
+
+@client.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """List clients (never their secrets)."""
+    with opened_storage(settings_from(ctx)) as storage:
+        rows = [
+            {
+                "name": c.name,
+                "client_id": c.client_id,
+                "scopes": " ".join(c.scopes),
+                "created_at": to_iso(c.created_at),
+            }
+            for c in credentials.list_clients(storage.engine)
+        ]
+    table(rows, as_json)
+
+
+@client.command("delete")
+@click.argument("name")
+@click.pass_context
+def delete(ctx: click.Context, name: str) -> None:
+    """Delete a client and revoke its tokens; the events it sent stay."""
+    with opened_storage(settings_from(ctx)) as storage:
+        if not credentials.delete_client(storage.engine, name):
+            fail(f"client {name!r} does not exist")
+    click.echo(f"deleted client {name!r}")

@@ -1,0 +1,83 @@
+"""What every command shares: global options, settings loading, storage and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import click
+
+from tidings import __version__
+from tidings.config import Settings, load
+from tidings.errors import ConfigError, TidingsError
+from tidings.storage import open_storage
+from tidings.storage.base import Storage
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one clear line on stderr and exit; bad config exits 2 like a usage error."""
+    click.echo(f"tidings: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tidings")
+@click.option("--config", "config_file", metavar="FILE", help="TOML settings file.")
+@click.option("--data-dir", metavar="DIR", help="Directory for the SQLite database and keys.")
+@click.option("--database-url", metavar="URL", help="sqlite:///... or postgresql://...")
+@click.pass_context
+def main(
+    ctx: click.Context, config_file: str | None, data_dir: str | None, database_url: str | None
+) -> None:
+    """Tidings: self-hosted event tracking and analytics."""
+    ctx.obj = {"config_file": config_file, "data_dir": data_dir, "database_url": database_url}
+
+
+def settings_from(ctx: click.Context, **flags: Any) -> Settings:
+    """Settings from this command's flags over the group's, the environment and the file."""
+    root = ctx.find_root().obj or {}
+    cli = {"data_dir": root.get("data_dir"), "database_url": root.get("database_url"), **flags}
+    try:
+        return load(cli, config_file=root.get("config_file"))
+    except ConfigError as exc:
+        fail(str(exc), 2)
+
+
+@contextmanager
+def opened_storage(settings: Settings) -> Iterator[Storage]:
+    """Storage migrated to head; domain errors become one line and exit status 1."""
+    try:
+        storage = open_storage(settings.resolved_database_url)
+        storage.startup()
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    except TidingsError as exc:
+        fail(exc.detail)
+    try:
+        yield storage
+    except TidingsError as exc:
+        fail(exc.detail)
+    finally:
+        storage.shutdown()
+
+
+def emit(as_json: bool, obj: dict[str, Any], text: str) -> None:
+    """One JSON object for scripts, or a human sentence."""
+    click.echo(json.dumps(obj) if as_json else text)
+
+
+def table(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    if not rows:
+        click.echo("(none)")
+        return
+    keys = list(rows[0])
+    widths = {k: max(len(k), *(len(str(r[k])) for r in rows)) for k in keys}
+    click.echo("  ".join(k.ljust(widths[k]) for k in keys).rstrip())
+    for row in rows:
+        click.echo("  ".join(str(row[k]).ljust(widths[k]) for k in keys).rstrip())

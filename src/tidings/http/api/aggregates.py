@@ -1,0 +1,98 @@
+"""``GET /api/v1/aggregate``: buckets of a function over events, in a time zone."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tidings.core.aggregate import FUNCTIONS, AggregateQuery, aggregate, iter_buckets
+from tidings.core.buckets import GRANULARITIES
+from tidings.core.timeparse import now_us
+from tidings.errors import Invalid
+from tidings.http.api.params import event_filter
+from tidings.http.deps import require_aggregator, runtime
+
+#: When ``from`` is missing, this much before ``to`` (microseconds), by granularity.
+DEFAULT_SPAN = {
+    "minute": timedelta(hours=1),
+    "hour": timedelta(days=1),
+    "day": timedelta(days=30),
+    "week": timedelta(weeks=12),
+    "month": timedelta(days=365),
+    "year": timedelta(days=5 * 365),
+}
+GROUPS = ("name", "source", "namespace")
+
+
+def _span_us(granularity: str) -> int:
+    return int(DEFAULT_SPAN[granularity].total_seconds()) * 1_000_000
+
+
+def parse_query(request: Request) -> AggregateQuery:
+    return parse_params(request.query_params)
+
+
+def parse_params(params: QueryParams) -> AggregateQuery:
+    """The aggregate query in ``params``; the dashboard explorer shares it with the API."""
+    granularity = params.get("granularity", "day")
+    if granularity not in GRANULARITIES:
+        raise Invalid.field("granularity", f"must be one of {', '.join(GRANULARITIES)}")
+    fn = params.get("fn", "count")
+    if fn not in FUNCTIONS:
+        raise Invalid.field("fn", f"must be one of {', '.join(FUNCTIONS)}")
+    tz_name = params.get("tz", "UTC")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid.field("tz", f"{tz_name!r} is not an IANA time zone") from None
+    group_by = params.get("group_by") or None
+    if (
+        group_by is not None
+        and group_by not in GROUPS
+        and not (group_by.startswith("prop.") and len(group_by) > 5)
+    ):
+        raise Invalid.field("group_by", "must be name, source, namespace or prop.<key>")
+    fill_raw = params.get("fill", "false").lower()
+    if fill_raw not in ("true", "false", "1", "0"):
+        raise Invalid.field("fill", "must be true or false")
+    flt = event_filter(params)
+    to_us = flt.to_us if flt.to_us is not None else now_us() + 1
+    if flt.from_us is not None:
+        from_us = flt.from_us
+    elif granularity == "total":
+        from_us = 0
+    else:
+        from_us = max(0, to_us - _span_us(granularity))
+    return AggregateQuery(
+        flt=dataclasses.replace(flt, from_us=from_us, to_us=to_us),
+        granularity=granularity,
+        fn=fn,
+        tz=tz,
+        group_by=group_by,
+        fill=fill_raw in ("true", "1"),
+    )
+
+
+async def read_aggregate(request: Request) -> Response:
+    await require_aggregator(request)
+    query = parse_query(request)
+    try:
+        buckets = await run_in_threadpool(aggregate, runtime(request).storage, query)
+    except ValueError as exc:
+        raise Invalid.field(
+            "granularity", f"{exc}; use a coarser granularity or a shorter range"
+        ) from None
+    answer = {
+        "granularity": query.granularity,
+        "fn": query.fn,
+        "tz": query.tz.key,
+        "buckets": list(iter_buckets(buckets, query.group_by is not None)),
+    }
+    return Response(orjson.dumps(answer), media_type="application/json")

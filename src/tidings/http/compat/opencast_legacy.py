@@ -1,0 +1,190 @@
+"""Opencast adopter statistics, generation A (seed-systems.md 1.4; api.md 3.3).
+
+The documented 2019 API: an adopter read and replaced by its key, statistics reports and
+error events. No Opencast release sends reports or error events; they are kept for older
+tools and stored only as core events (``opencast``/``statistics_report`` and ``error_event``),
+whose event id is the record's ``id``. Lists are bare arrays, newest first (by ``to_date`` or
+``timestamp``), paged with ``__limit`` / ``__offset``.
+
+Fixes over the original: unknown ids are 404, not ``200 {}``; a bad date is 400, not 500;
+error-event timestamps keep their UTC offset; PUT never wipes optional fields it omits.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tidings.core import opencast, opencast_records
+from tidings.core.auth import Principal
+from tidings.core.ingest import ingest
+from tidings.http.compat.opencast_common import (
+    adopter_legacy,
+    answer,
+    json_body,
+    limit_open_route,
+    not_found,
+    opencast_route,
+    page_params,
+    require_viewer,
+)
+from tidings.http.deps import runtime
+from tidings.storage import adopters as tables
+
+REPORT = "statistics_report"
+ERROR = "error_event"
+_TITLES = {REPORT: "Statistics report", ERROR: "Error event"}
+
+
+# -- adopter by key --------------------------------------------------------------------------
+@opencast_route
+async def read_adopter(request: Request) -> Response:
+    limit_open_route(request)
+    key = request.path_params["key"]
+    row = await run_in_threadpool(tables.get_adopter, runtime(request).storage.engine, key)
+    if row is None:
+        raise not_found("Adopter", key)
+    return answer(adopter_legacy(row))
+
+
+@opencast_route
+async def replace_adopter(request: Request) -> Response:
+    """Generation A's PUT: every required field again; omitted optional fields are kept."""
+    limit_open_route(request)
+    key = request.path_params["key"]
+    values = opencast.legacy_adopter_values(await json_body(request))
+    engine = runtime(request).storage.engine
+    row = await run_in_threadpool(tables.update_adopter, engine, key, values)
+    if row is None:
+        raise not_found("Adopter", key)
+    return answer(adopter_legacy(row))
+
+
+# -- records ---------------------------------------------------------------------------------
+async def _known_adopter(request: Request, key: str, *, in_body: bool) -> None:
+    found = await run_in_threadpool(tables.get_adopter, runtime(request).storage.engine, key)
+    if found is None:
+        # A key in the URL names a resource (404); one in the body is bad input (400).
+        if in_body:
+            raise opencast.invalid("adopter_key", "No adopter found with this key")
+        raise not_found("Adopter", key)
+
+
+@opencast_route
+async def create_statistics_report(request: Request) -> Response:
+    limit_open_route(request)
+    report = opencast.statistics_report(await json_body(request))
+    await _known_adopter(request, report.adopter_key, in_body=True)
+    rt = runtime(request)
+    source = await run_in_threadpool(opencast_records.source_id, rt.storage)
+    (result,) = await ingest(rt.writer, [opencast_records.report_draft(source, report)])
+    return answer(
+        {
+            "adopter_key": report.adopter_key,
+            "from_date": report.from_date.isoformat(),
+            "id": result.id,
+            "opencast_version": report.opencast_version,
+            "to_date": report.to_date.isoformat(),
+        }
+    )
+
+
+@opencast_route
+async def create_error_event(request: Request) -> Response:
+    limit_open_route(request)
+    error = opencast.error_event(await json_body(request))
+    await _known_adopter(request, error.adopter_key, in_body=True)
+    rt = runtime(request)
+    source = await run_in_threadpool(opencast_records.source_id, rt.storage)
+    (result,) = await ingest(rt.writer, [opencast_records.error_draft(source, error)])
+    return answer(
+        {
+            "adopter_key": error.adopter_key,
+            "data": error.data,
+            "error_type": error.error_type,
+            "id": result.id,
+            "opencast_version": error.opencast_version,
+            "timestamp": error.timestamp.isoformat(),
+        }
+    )
+
+
+async def _reveal(request: Request, who: Principal | None, key: str | None) -> dict[str, str]:
+    """Which stored pseudonyms this caller may see as keys: the one it named, or all of them
+    for an admin; viewers see pseudonyms (a key lets its holder act as the adopter)."""
+    if key is not None:
+        return {opencast_records.pseudonym(key): key}
+    if who is not None and who.is_admin:
+        return await run_in_threadpool(opencast_records.known_keys, runtime(request).storage)
+    return {}
+
+
+async def _list(
+    request: Request, name: str, adopter_key: str | None, who: Principal | None
+) -> Response:
+    limit, offset = page_params(request)
+    reveal = await _reveal(request, who, adopter_key)
+    rows = await run_in_threadpool(
+        lambda: opencast_records.records(
+            runtime(request).storage,
+            name,
+            adopter_key=adopter_key,
+            limit=limit,
+            offset=offset,
+            reveal=reveal,
+        )
+    )
+    return answer(rows)
+
+
+async def _read(request: Request, name: str) -> Response:
+    who = await require_viewer(request)
+    raw = request.path_params["id"]
+    rows = []
+    if raw.isdigit() and len(raw) < 19:
+        reveal = await _reveal(request, who, None)
+        rows = await run_in_threadpool(
+            lambda: opencast_records.records(
+                runtime(request).storage, name, record_id=int(raw), reveal=reveal
+            )
+        )
+    if not rows:
+        raise not_found(_TITLES[name], raw)
+    return answer(rows[0])
+
+
+@opencast_route
+async def list_statistics_reports(request: Request) -> Response:
+    return await _list(request, REPORT, None, await require_viewer(request))
+
+
+@opencast_route
+async def list_error_events(request: Request) -> Response:
+    return await _list(request, ERROR, None, await require_viewer(request))
+
+
+@opencast_route
+async def read_statistics_report(request: Request) -> Response:
+    return await _read(request, REPORT)
+
+
+@opencast_route
+async def read_error_event(request: Request) -> Response:
+    return await _read(request, ERROR)
+
+
+@opencast_route
+async def list_adopter_statistics_reports(request: Request) -> Response:
+    limit_open_route(request)
+    key = request.path_params["key"]
+    await _known_adopter(request, key, in_body=False)
+    return await _list(request, REPORT, key, None)
+
+
+@opencast_route
+async def list_adopter_error_events(request: Request) -> Response:
+    limit_open_route(request)
+    key = request.path_params["key"]
+    await _known_adopter(request, key, in_body=False)
+    return await _list(request, ERROR, key, None)

@@ -1,0 +1,1 @@
+"""The web dashboard: server-rendered pages, session login, a vendored chart library."""

@@ -1,0 +1,120 @@
+"""Admin pages for API tokens and OAuth2 clients. Secrets are shown once, in the answer to
+the form that created them."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from tidings.core import accounts
+from tidings.core.auth import SCOPES
+from tidings.core.timeparse import to_iso
+from tidings.errors import Invalid, NotFound
+from tidings.http.dashboard.auth import Visitor, check_csrf, read_form, read_pairs
+from tidings.http.dashboard.render import page, render
+from tidings.http.deps import runtime
+from tidings.storage import credentials
+
+CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,93}$")
+
+
+def _tokens_page(
+    request: Request, who: Visitor, created: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    storage = runtime(request).storage
+    return render(
+        request,
+        "admin_tokens.html",
+        who,
+        status=status,
+        tokens=credentials.list_api_tokens(storage.engine),
+        users=storage.list_users(),
+        created=created,
+        iso=to_iso,
+    )
+
+
+@page(admin=True)
+async def tokens(request: Request, who: Visitor) -> Response:
+    return await run_in_threadpool(_tokens_page, request, who)
+
+
+@page(admin=True)
+async def create_token(request: Request, who: Visitor) -> Response:
+    form = await read_form(request)
+    check_csrf(form, who)
+    username = form.get("username", "")
+    label = form.get("label", "").strip() or None
+    if label is not None and len(label) > 200:
+        raise Invalid.field("label", "must be at most 200 characters")
+    storage = runtime(request).storage
+    _token_id, secret = await run_in_threadpool(accounts.issue_api_token, storage, username, label)
+    created = {"name": f"{username}" + (f" ({label})" if label else ""), "secret": secret}
+    return await run_in_threadpool(_tokens_page, request, who, created, 201)
+
+
+@page(admin=True)
+async def revoke_token(request: Request, who: Visitor) -> Response:
+    form = await read_form(request)
+    check_csrf(form, who)
+    try:
+        token_id = int(form.get("id", ""))
+    except ValueError:
+        raise Invalid.field("id", "must be a token id") from None
+    rt = runtime(request)
+    if not await run_in_threadpool(credentials.revoke_api_token, rt.storage.engine, token_id):
+        raise NotFound(f"token {token_id} does not exist or is already revoked")
+    rt.auth.forget()
+    return RedirectResponse("/admin/tokens", status_code=303)
+
+
+def _clients_page(
+    request: Request, who: Visitor, created: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    return render(
+        request,
+        "admin_clients.html",
+        who,
+        status=status,
+        clients=credentials.list_clients(runtime(request).storage.engine),
+        scopes=SCOPES,
+        created=created,
+        iso=to_iso,
+    )
+
+
+@page(admin=True)
+async def clients(request: Request, who: Visitor) -> Response:
+    return await run_in_threadpool(_clients_page, request, who)
+
+
+@page(admin=True)
+async def create_client(request: Request, who: Visitor) -> Response:
+    pairs = await read_pairs(request)
+    form, scopes = dict(pairs), [value for key, value in pairs if key == "scope"]
+    check_csrf(form, who)
+    name = form.get("name", "").strip()
+    if not CLIENT_NAME.match(name):
+        raise Invalid.field("name", "use 1-94 letters, digits, '.', '_' or '-', starting alnum")
+    if not scopes:
+        raise Invalid.field("scope", f"pick at least one of {', '.join(SCOPES)}")
+    storage = runtime(request).storage
+    client, secret = await run_in_threadpool(accounts.register_client, storage, name, scopes)
+    created = {"name": name, "client_id": client.client_id, "secret": secret}
+    return await run_in_threadpool(_clients_page, request, who, created, 201)
+
+
+@page(admin=True)
+async def delete_client(request: Request, who: Visitor) -> Response:
+    form = await read_form(request)
+    check_csrf(form, who)
+    rt = runtime(request)
+    if not await run_in_threadpool(
+        credentials.delete_client, rt.storage.engine, form.get("name", "")
+    ):
+        raise NotFound(f"client {form.get('name')!r} does not exist")
+    rt.auth.forget()
+    return RedirectResponse("/admin/clients", status_code=303)

@@ -1,0 +1,46 @@
+"""The dashboard's URL map (api.md section 7 names the paths); appended to http/routes.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from tidings.http.dashboard import admin, credentials, data, pages
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+ROUTES: list[BaseRoute] = [
+    Route("/", pages.show_overview, methods=["GET"]),
+    Route("/login", pages.login_form, methods=["GET"]),
+    Route("/login", pages.login, methods=["POST"]),
+    Route("/logout", pages.logout, methods=["POST"]),
+    Route("/explore", pages.explore, methods=["GET"]),
+    Route("/explore.csv", pages.explore_csv, methods=["GET"]),
+    Route("/live", pages.live, methods=["GET"]),
+    # GET /sessions is routed in http/routes.py: it is shared with the Microticks API.
+    Route("/opencast", pages.opencast, methods=["GET"]),
+    Route("/dashboard/data/overview", data.overview_data, methods=["GET"]),
+    Route("/dashboard/data/events", data.tail_events, methods=["GET"]),
+    Route("/admin/sources", admin.sources, methods=["GET"]),
+    Route("/admin/sources", admin.create_source, methods=["POST"]),
+    Route("/admin/sources/revoke", admin.revoke_source, methods=["POST"]),
+    Route("/admin/sources/retention", admin.set_retention, methods=["POST"]),
+    Route("/admin/users", admin.users, methods=["GET"]),
+    Route("/admin/users", admin.create_user, methods=["POST"]),
+    Route("/admin/users/delete", admin.delete_user, methods=["POST"]),
+    Route("/admin/users/password", admin.set_password, methods=["POST"]),
+    Route("/admin/tokens", credentials.tokens, methods=["GET"]),
+    Route("/admin/tokens", credentials.create_token, methods=["POST"]),
+    Route("/admin/tokens/revoke", credentials.revoke_token, methods=["POST"]),
+    Route("/admin/clients", credentials.clients, methods=["GET"]),
+    Route("/admin/clients", credentials.create_client, methods=["POST"]),
+    Route("/admin/clients/delete", credentials.delete_client, methods=["POST"]),
+    Route(
+        "/admin/consumers",
+        admin.pending("Microticks consumers", "7", "tidings consumer create NAME"),
+        methods=["GET"],
+    ),
+    Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+]

@@ -1,0 +1,258 @@
+"""The storage interface. Engines (SQLite, PostgreSQL) implement it; nothing above sees SQL.
+
+Methods are blocking: the writer calls ``insert_batch`` from its own thread and request
+handlers call reads through a worker thread, so an engine may use its driver directly.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from tidings.core.events import EventDraft
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """One (source, namespace, name) triple; events and rollups hang off its id."""
+
+    id: int
+    source_id: int
+    source: str
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: int
+    message_id: str
+    source: str
+    namespace: str
+    name: str
+    timestamp: int
+    received_at: int
+    value: float
+    properties: str | None
+    context: str | None
+    user_id: str | None
+    anonymous_id: str | None
+    session_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InsertResult:
+    """The stored id of one submitted event; ``duplicate`` when its message id was seen."""
+
+    id: int
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Filters shared by list, export, live and aggregate. Times are UTC microseconds;
+    ``from_us`` is inclusive, ``to_us`` exclusive. ``names`` matches any of them."""
+
+    source: str | None = None
+    namespace: str | None = None
+    names: tuple[str, ...] = ()
+    user_id: str | None = None
+    session_id: str | None = None
+    from_us: int | None = None
+    to_us: int | None = None
+    props: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class RollupRow:
+    stream_id: int
+    bucket: int
+    count: int
+    sum: float
+    min: float
+    max: float
+
+
+@dataclass(frozen=True, slots=True)
+class RollupTotal:
+    """Rollup rows of one stream summed over the pieces that share ``key``."""
+
+    key: int
+    stream_id: int
+    count: int
+    sum: float
+    min: float
+    max: float
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """What raw-scan aggregate functions need of one event."""
+
+    stream_id: int
+    ts: int
+    value: float
+    user_id: str | None
+    anonymous_id: str | None
+    properties: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    password_hash: str
+    role: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: int
+    name: str
+    retention_days: int | None
+    created_at: int
+    key_hash: str | None = None
+
+
+class Storage(ABC):
+    """A place to keep events, rollups and the entity tables.
+
+    ``engine`` is the SQLAlchemy engine: cold-path entity tables (users, sources, OAuth2
+    clients, adopters, ...) are written in portable SQLAlchemy Core against it, so every
+    engine shares that code; only the event hot paths are engine-specific.
+    """
+
+    engine: Engine
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @abstractmethod
+    def startup(self) -> None:
+        """Open connections and run migrations up to head."""
+
+    @abstractmethod
+    def shutdown(self) -> None:
+        """Close every connection; later calls raise StorageClosed."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+
+    # -- events ------------------------------------------------------------------------------
+    @abstractmethod
+    def insert_batch(self, drafts: Sequence[EventDraft]) -> list[InsertResult]:
+        """Store events and update every rollup tier in one transaction.
+
+        Returns one result per draft, in order. A draft whose (source, message_id) is
+        already stored, or repeated earlier in the same batch, is not stored again: its
+        result carries the original's id and ``duplicate=True``.
+        """
+
+    @abstractmethod
+    def list_events(self, flt: EventFilter, after: int, limit: int) -> list[StoredEvent]:
+        """Events matching ``flt`` with id > ``after``, ascending by id, at most ``limit``."""
+
+    @abstractmethod
+    def streams(self, flt: EventFilter) -> list[Stream]:
+        """Streams matching the source/namespace/names of ``flt``."""
+
+    @abstractmethod
+    def rollup_rows(
+        self, tier: int, stream_ids: Sequence[int], ranges: Sequence[tuple[int, int]]
+    ) -> Iterator[RollupRow]:
+        """Rows of rollup tier ``tier`` (index into schema.TIERS) with bucket in any range."""
+
+    def rollup_totals(
+        self, tier: int, stream_ids: Sequence[int], pieces: Sequence[tuple[int, int, int]]
+    ) -> Iterator[RollupTotal]:
+        """Totals of tier ``tier`` per ``(key, lo, hi)`` piece and stream: the rows with
+        ``lo <= bucket < hi``, summed (count, sum) and bounded (min, max) per key and stream.
+
+        Pieces sharing a key add up. This default sums in Python; engines should push the
+        grouping into SQL, since long ranges in odd time zones read tens of thousands of rows.
+        """
+        totals: dict[tuple[int, int], list[float]] = {}
+        for key, lo, hi in pieces:
+            for row in self.rollup_rows(tier, stream_ids, [(lo, hi)]):
+                acc = totals.get((key, row.stream_id))
+                if acc is None:
+                    totals[(key, row.stream_id)] = [row.count, row.sum, row.min, row.max]
+                else:
+                    acc[0] += row.count
+                    acc[1] += row.sum
+                    acc[2] = min(acc[2], row.min)
+                    acc[3] = max(acc[3], row.max)
+        for (key, stream_id), (count, total, low, high) in totals.items():
+            yield RollupTotal(key, stream_id, int(count), total, low, high)
+
+    @abstractmethod
+    def raw_rows(
+        self,
+        stream_ids: Sequence[int],
+        ranges: Sequence[tuple[int, int]],
+        flt: EventFilter | None = None,
+    ) -> Iterator[RawRow]:
+        """Raw events of these streams with ts in any of the half-open ranges."""
+
+    @abstractmethod
+    def count_events(self) -> int:
+        """Number of stored events."""
+
+    # -- users -------------------------------------------------------------------------------
+    @abstractmethod
+    def create_user(self, username: str, password_hash: str, role: str) -> User:
+        """Raises Conflict when the username exists."""
+
+    @abstractmethod
+    def get_user(self, username: str) -> User | None: ...
+
+    @abstractmethod
+    def list_users(self) -> list[User]: ...
+
+    @abstractmethod
+    def delete_user(self, username: str) -> bool: ...
+
+    @abstractmethod
+    def set_password(self, username: str, password_hash: str) -> bool: ...
+
+    @abstractmethod
+    def count_users(self) -> int: ...
+
+    # -- sources -----------------------------------------------------------------------------
+    @abstractmethod
+    def create_source(self, name: str, key_hash: str, retention_days: int | None) -> Source:
+        """Raises Conflict when a live source has this name."""
+
+    @abstractmethod
+    def source_by_key_hash(self, key_hash: str) -> Source | None: ...
+
+    @abstractmethod
+    def list_sources(self) -> list[Source]: ...
+
+    @abstractmethod
+    def delete_source(self, name: str) -> bool:
+        """Revoke the key and free the name; stored events keep naming the source."""
+
+    # -- deletion (retention, erasure) -------------------------------------------------------
+    @abstractmethod
+    def prune_events(self, source_id: int, before_us: int, limit: int) -> int:
+        """Delete at most ``limit`` events of ``source_id`` older than ``before_us`` (rounded
+        down to a whole UTC day, so rollup buckets go whole); the call that finds fewer than
+        ``limit`` left also deletes the rollups before that day. Returns events deleted."""
+
+    @abstractmethod
+    def erase_person(self, user_id: str | None = None, anonymous_id: str | None = None) -> int:
+        """Delete every event of this user id and/or anonymous id, in any source, and rebuild
+        the rollup buckets they were in, in one transaction. Returns events deleted."""
+
+    @abstractmethod
+    def delete_events(self, flt: EventFilter) -> int:
+        """Delete the events matching ``flt`` (stream, time, user and session filters; not
+        property filters, and never with no filter at all: ValueError) and keep every
+        rollup tier consistent, in one transaction. Returns events deleted."""
+
+    def reset_sequences(self) -> None:  # noqa: B027 - optional hook; most engines need none
+        """After rows were copied in with their ids: make new ids start past them."""

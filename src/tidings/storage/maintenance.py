@@ -1,0 +1,183 @@
+"""Deleting events without breaking rollups or ids: retention pruning and erasure.
+
+Shared by every engine in portable SQLAlchemy Core; an engine supplies ``_write_tx`` (a
+transaction that excludes its writers) and ``_mark_high_water`` (remember the highest id
+before rows go, if its ids would otherwise be reused).
+
+Pruning cuts at whole UTC days, the widest rollup bucket, so every rollup row is either
+wholly kept or wholly deleted and never disagrees with the raw rows it summarises.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from contextlib import AbstractContextManager
+
+from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, update
+from sqlalchemy.engine import Connection
+
+from tidings.storage.base import EventFilter, Stream
+from tidings.storage.schema import TIERS, events, streams
+
+DAY_US = TIERS[-1][1]
+
+
+class Maintenance:
+    """Mixin implementing :meth:`Storage.prune_events` and :meth:`Storage.erase_person`."""
+
+    @abstractmethod
+    def _write_tx(self) -> AbstractContextManager[Connection]: ...
+
+    @abstractmethod
+    def _mark_high_water(self, conn: Connection) -> None: ...
+
+    def _after_delete(self) -> None:
+        """Forget caches that may name deleted rows."""
+
+    @abstractmethod
+    def streams(self, flt: EventFilter) -> list[Stream]: ...
+
+    def prune_events(self, source_id: int, before_us: int, limit: int) -> int:
+        cutoff = before_us - before_us % DAY_US
+        with self._write_tx() as conn:
+            stream_ids = list(
+                conn.execute(select(streams.c.id).where(streams.c.source_id == source_id))
+                .scalars()
+                .all()
+            )
+            if not stream_ids:
+                return 0
+            ids = list(
+                conn.execute(
+                    select(events.c.id)
+                    .where(events.c.stream_id.in_(stream_ids), events.c.ts < cutoff)
+                    .limit(limit)
+                )
+                .scalars()
+                .all()
+            )
+            if ids:
+                self._mark_high_water(conn)
+                conn.execute(delete(events).where(events.c.id.in_(ids)))
+            if len(ids) < limit:
+                # The last batch for this cut-off: the rollups of those days go too.
+                for table, _width in TIERS:
+                    conn.execute(
+                        delete(table).where(
+                            table.c.stream_id.in_(stream_ids), table.c.bucket < cutoff
+                        )
+                    )
+        return len(ids)
+
+    def erase_person(self, user_id: str | None = None, anonymous_id: str | None = None) -> int:
+        conditions = []
+        if user_id is not None:
+            conditions.append(events.c.user_id == user_id)
+        if anonymous_id is not None:
+            conditions.append(events.c.anonymous_id == anonymous_id)
+        if not conditions:
+            raise ValueError("erase_person needs a user_id or an anonymous_id")
+        where = or_(*conditions)
+        with self._write_tx() as conn:
+            hits = conn.execute(select(events.c.stream_id, events.c.ts).where(where)).all()
+            if not hits:
+                return 0
+            self._mark_high_water(conn)
+            conn.execute(delete(events).where(where))
+            for table, width in TIERS:
+                for stream_id, bucket in sorted({(s, ts - ts % width) for s, ts in hits}):
+                    _recompute(conn, table, stream_id, bucket, width)
+        self._after_delete()
+        return len(hits)
+
+    def _conditions(self, flt: EventFilter) -> list[ColumnElement[bool]] | None:
+        """Conditions on events for ``flt``; None when no stream can match."""
+        if flt.props:
+            raise ValueError("property filters cannot select events to delete")
+        conds: list[ColumnElement[bool]] = []
+        if flt.source is not None or flt.namespace is not None or flt.names:
+            stream_ids = [s.id for s in self.streams(flt)]
+            if not stream_ids:
+                return None
+            conds.append(events.c.stream_id.in_(stream_ids))
+        if flt.from_us is not None:
+            conds.append(events.c.ts >= flt.from_us)
+        if flt.to_us is not None:
+            conds.append(events.c.ts < flt.to_us)
+        if flt.user_id is not None:
+            conds.append(events.c.user_id == flt.user_id)
+        if flt.session_id is not None:
+            conds.append(events.c.session_id == flt.session_id)
+        if not conds:
+            raise ValueError("deleting every event needs at least one filter")
+        return conds
+
+    def delete_events(self, flt: EventFilter) -> int:
+        conds = self._conditions(flt)
+        if conds is None:
+            return 0
+        where = and_(*conds)
+        width = TIERS[0][1]
+        minute = (events.c.ts - events.c.ts % width).label("minute")
+        with self._write_tx() as conn:
+            hits = conn.execute(select(events.c.stream_id, minute).where(where).distinct()).all()
+            if not hits:
+                return 0
+            self._mark_high_water(conn)
+            deleted = conn.execute(delete(events).where(where)).rowcount
+            # Without a person filter every event of a bucket inside the time range matched:
+            # those rollup rows simply go; only the buckets at the range's edges are rebuilt.
+            partial = flt.user_id is not None or flt.session_id is not None
+            if not partial:
+                _delete_whole_buckets(conn, sorted({s for s, _ in hits}), flt)
+            for table, tier_width in TIERS:
+                buckets = {(s, m - m % tier_width) for s, m in hits}
+                for stream_id, bucket in sorted(buckets):
+                    if partial or not _whole(bucket, tier_width, flt):
+                        _recompute(conn, table, stream_id, bucket, tier_width)
+        self._after_delete()
+        return int(deleted)
+
+
+def _ceil(us: int, width: int) -> int:
+    return -(-us // width) * width
+
+
+def _delete_whole_buckets(conn: Connection, stream_ids: list[int], flt: EventFilter) -> None:
+    """Delete the rollup rows that lie wholly inside ``flt``'s time range (all their events
+    matched); the caller rebuilds the partly covered ones."""
+    for table, width in TIERS:
+        conds: list[ColumnElement[bool]] = [table.c.stream_id.in_(stream_ids)]
+        if flt.from_us is not None:
+            conds.append(table.c.bucket >= _ceil(flt.from_us, width))
+        if flt.to_us is not None:
+            conds.append(table.c.bucket <= flt.to_us - width)
+        conn.execute(delete(table).where(*conds))
+
+
+def _whole(bucket: int, width: int, flt: EventFilter) -> bool:
+    return (flt.from_us is None or flt.from_us <= bucket) and (
+        flt.to_us is None or bucket + width <= flt.to_us
+    )
+
+
+def _recompute(conn: Connection, table: Table, stream_id: int, bucket: int, width: int) -> None:
+    """Rebuild one rollup row from the raw events left in its bucket (min and max cannot be
+    un-folded, so subtracting the erased events would not do)."""
+    count, total, low, high = conn.execute(
+        select(
+            func.count(),
+            func.sum(events.c.value),
+            func.min(events.c.value),
+            func.max(events.c.value),
+        ).where(
+            events.c.stream_id == stream_id,
+            events.c.ts >= bucket,
+            events.c.ts < bucket + width,
+        )
+    ).one()
+    key = (table.c.stream_id == stream_id, table.c.bucket == bucket)
+    if not count:
+        conn.execute(delete(table).where(*key))
+    else:
+        conn.execute(update(table).where(*key).values(count=count, sum=total, min=low, max=high))

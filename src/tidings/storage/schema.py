@@ -1,0 +1,122 @@
+"""The schema in SQLAlchemy Core, shared by every engine. Migrations live in ``migrations/``.
+
+Events hang off a *stream* (source, namespace, name) by a small integer, so raw rows stay
+narrow and every rollup key is two integers. Times are integer microseconds since the epoch
+(UTC), which both engines index and compare cheaply.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData()
+
+# SQLite only makes INTEGER PRIMARY KEY an alias of the rowid (append-only, no extra index).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("username", String(150), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("key_hash", String(64), nullable=True, unique=True),
+    Column("retention_days", Integer, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("deleted_at", BigInteger, nullable=True),
+    # A deleted source keeps its row (its events still name it) but frees its name.
+    Index(
+        "ix_sources_live_name",
+        "name",
+        unique=True,
+        sqlite_where=text("deleted_at IS NULL"),
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
+)
+
+streams = Table(
+    "streams",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("source_id", BigInteger, nullable=False),
+    Column("namespace", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    UniqueConstraint("source_id", "namespace", "name", name="uq_streams_key"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=False),
+    Column("source_id", BigInteger, nullable=False),
+    Column("stream_id", BigInteger, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("message_id", String(255), nullable=False),
+    Column("properties", Text, nullable=True),
+    Column("context", Text, nullable=True),
+    Column("user_id", String(255), nullable=True),
+    Column("anonymous_id", String(255), nullable=True),
+    Column("session_id", String(255), nullable=True),
+    # Idempotency lives in the database: one message id per source, whoever wrote it.
+    UniqueConstraint("source_id", "message_id", name="uq_events_message"),
+    Index("ix_events_stream_ts", "stream_id", "ts"),
+    Index(
+        "ix_events_user",
+        "user_id",
+        sqlite_where=text("user_id IS NOT NULL"),
+        postgresql_where=text("user_id IS NOT NULL"),
+    ),
+)
+
+
+def _rollup(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("stream_id", BigInteger, primary_key=True),
+        Column("bucket", BigInteger, primary_key=True),
+        Column("count", BigInteger, nullable=False),
+        Column("sum", Float, nullable=False),
+        Column("min", Float, nullable=False),
+        Column("max", Float, nullable=False),
+        sqlite_with_rowid=False,
+    )
+
+
+#: Rollup tiers, finest first: table and bucket width in microseconds (UTC-aligned).
+rollups_minute = _rollup("rollups_minute")
+rollups_hour = _rollup("rollups_hour")
+rollups_day = _rollup("rollups_day")
+TIERS: tuple[tuple[Table, int], ...] = (
+    (rollups_minute, 60_000_000),
+    (rollups_hour, 3_600_000_000),
+    (rollups_day, 86_400_000_000),
+)
+from tidings.storage import adopters as _adopters  # noqa: E402, F401  (registers the Opencast tables)
+from tidings.storage import counters as _counters  # noqa: E402, F401
+from tidings.storage import credentials as _credentials  # noqa: E402,F401  (registers tables)
+from tidings.storage import microticks as _microticks  # noqa: E402, F401  (registers the Microticks tables)
+from tidings.storage import persons as _persons  # noqa: E402, F401  (registers its tables)

@@ -1,0 +1,439 @@
+"""The embedded SQLite engine.
+
+One writer (the core writer thread) calls :meth:`SQLiteStorage.insert_batch`; readers get a
+connection per thread. WAL lets readers run beside the writer, and ``synchronous=FULL`` makes
+every commit durable before the writer acknowledges it. Ids are assigned inside a
+``BEGIN IMMEDIATE`` transaction, so several processes on one file still agree on them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
+
+from tidings.core.events import EventDraft
+from tidings.errors import Unavailable
+from tidings.storage import migrate
+from tidings.storage.base import (
+    EventFilter,
+    InsertResult,
+    RawRow,
+    RollupRow,
+    RollupTotal,
+    Storage,
+    StoredEvent,
+    Stream,
+)
+from tidings.storage.entities import EntityTables
+from tidings.storage.maintenance import Maintenance
+from tidings.storage.rollups import accumulate
+from tidings.storage.schema import TIERS
+
+_EVENT_COLUMNS = (
+    "id, source_id, stream_id, ts, received_at, value, message_id, properties, context, "
+    "user_id, anonymous_id, session_id"
+)
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+_UPSERT = (
+    'INSERT INTO {table} (stream_id, bucket, "count", "sum", "min", "max") VALUES (?,?,?,?,?,?) '
+    'ON CONFLICT (stream_id, bucket) DO UPDATE SET "count" = "count" + excluded."count", '
+    '"sum" = "sum" + excluded."sum", "min" = min("min", excluded."min"), '
+    '"max" = max("max", excluded."max")'
+)
+_UPSERTS = tuple(_UPSERT.format(table=table.name) for table, _ in TIERS)
+#: Seconds between background checkpoints, and the WAL size kept on disk after one.
+CHECKPOINT_INTERVAL = 0.5
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+# The next id: past both the newest row and the highest id ever handed out (rows deleted
+# by retention or erasure must not have their ids handed out again).
+_NEXT_ID = (
+    "SELECT max(COALESCE((SELECT MAX(id) FROM events), 0),"
+    " COALESCE((SELECT value FROM counters WHERE name = 'events_id'), 0)) + 1"
+)
+_MARK_HIGH_WATER = (
+    "INSERT INTO counters (name, value) SELECT 'events_id', COALESCE(MAX(id), 0) FROM events "
+    "WHERE true ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)"
+)
+_CHUNK = 500  # SQLite's host-parameter limit is high, but long IN lists plan poorly.
+
+
+log = logging.getLogger(__name__)
+
+
+def _path_from_url(url: str) -> Path:
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a sqlite:/// URL: {url!r}")
+    path = url.removeprefix("sqlite:///")
+    if not path or path.startswith(":memory:"):
+        raise ValueError("SQLite needs a file; in-memory databases cannot be shared by threads")
+    return Path(path)
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit is on disk when it returns, so an acknowledged event survives power loss.
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute("PRAGMA cache_size=-65536")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    # Checkpoints run in a background thread (SQLiteStorage._checkpoint_loop), not inside
+    # whichever commit happens to cross the threshold: a checkpoint copies and fsyncs
+    # thousands of pages, and every request waiting on that commit would wait for it too.
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+
+
+def _chunks(items: Sequence[int], size: int = _CHUNK) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _prop_clause(key: str) -> tuple[str, str]:
+    path = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    clause = (
+        "(CASE json_type(properties, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+        "ELSE CAST(json_extract(properties, ?) AS TEXT) END) = ?"
+    )
+    return clause, path
+
+
+class SQLiteStorage(Maintenance, EntityTables, Storage):
+    """Storage in one SQLite file."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = _path_from_url(url)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = True
+        self._stop_checkpoints = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        self._streams_by_key: dict[tuple[int, str, str], int] = {}
+        self._streams_by_id: dict[int, Stream] = {}
+        self.engine: Engine = create_engine(url, connect_args={"timeout": 10})
+        event.listen(self.engine, "connect", lambda dbapi_conn, _rec: _configure(dbapi_conn))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def startup(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        migrate.upgrade(self.engine)
+        self._closed = False
+        self._stop_checkpoints.clear()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="tidings-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self) -> None:
+        """Copy committed WAL pages into the database file, off the commit path.
+
+        PASSIVE never blocks the writer or readers; once a pass has copied everything, the
+        next write transaction starts the WAL over from its beginning, so it stops growing.
+        """
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        _configure(conn)
+        try:
+            while not self._stop_checkpoints.wait(CHECKPOINT_INTERVAL):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:  # busy or I/O trouble: try again next round
+                    log.warning("checkpoint failed: %s", exc)
+        finally:
+            conn.close()
+
+    def shutdown(self) -> None:
+        self._stop_checkpoints.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join()
+            self._checkpointer = None
+        self._closed = True
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+        self.engine.dispose()
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise Unavailable("storage is closed. Did the app lifespan run?")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            _configure(conn)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def ping(self) -> None:
+        self._conn().execute("SELECT 1").fetchone()
+
+    @contextmanager
+    def _write_tx(self) -> Iterator[Connection]:
+        # IMMEDIATE: take the write lock up front (waiting up to busy_timeout) instead of
+        # failing when a read transaction must upgrade after the writer committed.
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def _mark_high_water(self, conn: Connection) -> None:
+        conn.execute(text(_MARK_HIGH_WATER))
+
+    def _after_delete(self) -> None:
+        self._streams_by_key.clear()
+
+    # -- streams -----------------------------------------------------------------------------
+    def _stream_id(self, conn: sqlite3.Connection, source_id: int, ns: str, name: str) -> int:
+        key = (source_id, ns, name)
+        stream_id = self._streams_by_key.get(key)
+        if stream_id is None:
+            conn.execute(
+                "INSERT OR IGNORE INTO streams (source_id, namespace, name) VALUES (?,?,?)", key
+            )
+            row = conn.execute(
+                "SELECT id FROM streams WHERE source_id=? AND namespace=? AND name=?", key
+            ).fetchone()
+            stream_id = int(row[0])
+            self._streams_by_key[key] = stream_id
+        return stream_id
+
+    def _load_streams(self) -> None:
+        rows = self._conn().execute(
+            "SELECT s.id, s.source_id, COALESCE(src.name, ''), s.namespace, s.name "
+            "FROM streams s LEFT JOIN sources src ON src.id = s.source_id"
+        )
+        for row in rows:
+            stream = Stream(*row)
+            self._streams_by_id[stream.id] = stream
+
+    def _stream(self, stream_id: int) -> Stream:
+        stream = self._streams_by_id.get(stream_id)
+        if stream is None:
+            self._load_streams()
+            stream = self._streams_by_id[stream_id]
+        return stream
+
+    def streams(self, flt: EventFilter) -> list[Stream]:
+        self._load_streams()
+        found = []
+        for stream in self._streams_by_id.values():
+            if flt.source is not None and stream.source != flt.source:
+                continue
+            if flt.namespace is not None and stream.namespace != flt.namespace:
+                continue
+            if flt.names and stream.name not in flt.names:
+                continue
+            found.append(stream)
+        return sorted(found, key=lambda s: s.id)
+
+    # -- writes ------------------------------------------------------------------------------
+    def _existing(
+        self, conn: sqlite3.Connection, drafts: Sequence[EventDraft]
+    ) -> dict[tuple[int, str], int]:
+        by_source: dict[int, list[str]] = {}
+        for draft in drafts:
+            if draft.client_message_id:
+                by_source.setdefault(draft.source_id, []).append(draft.message_id)
+        found: dict[tuple[int, str], int] = {}
+        for source_id, ids in by_source.items():
+            for start in range(0, len(ids), _CHUNK):
+                part = ids[start : start + _CHUNK]
+                marks = ",".join("?" * len(part))
+                rows = conn.execute(
+                    "SELECT message_id, id FROM events"
+                    f" WHERE source_id=? AND message_id IN ({marks})",
+                    (source_id, *part),
+                )
+                for message_id, event_id in rows:
+                    found[(source_id, message_id)] = event_id
+        return found
+
+    def insert_batch(self, drafts: Sequence[EventDraft]) -> list[InsertResult]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            results = self._insert(conn, drafts)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return results
+
+    def _insert(self, conn: sqlite3.Connection, drafts: Sequence[EventDraft]) -> list[InsertResult]:
+        next_id = int(conn.execute(_NEXT_ID).fetchone()[0])
+        existing = self._existing(conn, drafts)
+        results: list[InsertResult] = []
+        rows = []
+        keyed: list[tuple[int, int, float]] = []
+        for draft in drafts:
+            if draft.client_message_id:
+                key = (draft.source_id, draft.message_id)
+                original = existing.get(key)
+                if original is not None:
+                    results.append(InsertResult(original, True))
+                    continue
+                existing[key] = next_id
+            stream_id = self._stream_id(conn, draft.source_id, draft.namespace, draft.name)
+            rows.append(
+                (
+                    next_id,
+                    draft.source_id,
+                    stream_id,
+                    draft.timestamp,
+                    draft.received_at,
+                    draft.value,
+                    draft.message_id,
+                    draft.properties,
+                    draft.context,
+                    draft.user_id,
+                    draft.anonymous_id,
+                    draft.session_id,
+                )
+            )
+            keyed.append((stream_id, draft.timestamp, draft.value))
+            results.append(InsertResult(next_id, False))
+            next_id += 1
+        if rows:
+            conn.executemany(_INSERT_EVENT, rows)
+            for sql, tier_rows in zip(_UPSERTS, accumulate(keyed), strict=True):
+                conn.executemany(sql, tier_rows)
+        return results
+
+    # -- reads -------------------------------------------------------------------------------
+    def _where(self, flt: EventFilter) -> tuple[list[str], list[object]] | None:
+        """SQL conditions for ``flt``; None when no stream can match."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if flt.source is not None or flt.namespace is not None or flt.names:
+            ids = [s.id for s in self.streams(flt)]
+            if not ids:
+                return None
+            clauses.append(f"stream_id IN ({','.join(str(i) for i in ids)})")
+        if flt.from_us is not None:
+            clauses.append("ts >= ?")
+            params.append(flt.from_us)
+        if flt.to_us is not None:
+            clauses.append("ts < ?")
+            params.append(flt.to_us)
+        if flt.user_id is not None:
+            clauses.append("user_id = ?")
+            params.append(flt.user_id)
+        if flt.session_id is not None:
+            clauses.append("session_id = ?")
+            params.append(flt.session_id)
+        for key, value in flt.props:
+            clause, path = _prop_clause(key)
+            clauses.append(clause)
+            params.extend((path, path, value))
+        return clauses, params
+
+    def list_events(self, flt: EventFilter, after: int, limit: int) -> list[StoredEvent]:
+        where = self._where(flt)
+        if where is None:
+            return []
+        clauses, params = where
+        sql = (
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE "
+            + " AND ".join(["id > ?", *clauses])
+            + " ORDER BY id LIMIT ?"
+        )
+        rows = self._conn().execute(sql, (after, *params, limit)).fetchall()
+        out = []
+        for row in rows:
+            stream = self._stream(row[2])
+            out.append(
+                StoredEvent(
+                    id=row[0],
+                    message_id=row[6],
+                    source=stream.source,
+                    namespace=stream.namespace,
+                    name=stream.name,
+                    timestamp=row[3],
+                    received_at=row[4],
+                    value=row[5],
+                    properties=row[7],
+                    context=row[8],
+                    user_id=row[9],
+                    anonymous_id=row[10],
+                    session_id=row[11],
+                )
+            )
+        return out
+
+    def rollup_rows(
+        self, tier: int, stream_ids: Sequence[int], ranges: Sequence[tuple[int, int]]
+    ) -> Iterator[RollupRow]:
+        table = TIERS[tier][0].name
+        conn = self._conn()
+        for part in _chunks(stream_ids):
+            marks = ",".join(str(int(i)) for i in part)
+            sql = (
+                f'SELECT stream_id, bucket, "count", "sum", "min", "max" FROM {table} '
+                f"WHERE stream_id IN ({marks}) AND bucket >= ? AND bucket < ?"
+            )
+            for lo, hi in ranges:
+                for row in conn.execute(sql, (lo, hi)):
+                    yield RollupRow(*row)
+
+    def rollup_totals(
+        self, tier: int, stream_ids: Sequence[int], pieces: Sequence[tuple[int, int, int]]
+    ) -> Iterator[RollupTotal]:
+        # The pieces go in as one JSON parameter (no host-parameter limit), materialised so
+        # their bounds are plain columns for the primary-key range search on each join.
+        table = TIERS[tier][0].name
+        conn = self._conn()
+        for part in _chunks(stream_ids):
+            marks = ",".join(str(int(i)) for i in part)
+            sql = (
+                "WITH p(k, lo, hi) AS MATERIALIZED (SELECT json_extract(value, '$[0]'), "
+                "json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)) "
+                'SELECT p.k, r.stream_id, sum(r."count"), sum(r."sum"), min(r."min"), '
+                f'max(r."max") FROM p JOIN {table} r ON r.stream_id IN ({marks}) '
+                "AND r.bucket >= p.lo AND r.bucket < p.hi GROUP BY p.k, r.stream_id"
+            )
+            for row in conn.execute(sql, (json.dumps(pieces),)):
+                yield RollupTotal(*row)
+
+    def raw_rows(
+        self,
+        stream_ids: Sequence[int],
+        ranges: Sequence[tuple[int, int]],
+        flt: EventFilter | None = None,
+    ) -> Iterator[RawRow]:
+        extra: list[str] = []
+        extra_params: list[object] = []
+        if flt is not None:
+            where = self._where(
+                EventFilter(user_id=flt.user_id, session_id=flt.session_id, props=flt.props)
+            )
+            if where is not None:
+                extra, extra_params = where
+        conn = self._conn()
+        for part in _chunks(stream_ids):
+            marks = ",".join(str(int(i)) for i in part)
+            sql = (
+                "SELECT stream_id, ts, value, user_id, anonymous_id, properties FROM events "
+                f"WHERE stream_id IN ({marks}) AND ts >= ? AND ts < ?"
+                + "".join(f" AND {c}" for c in extra)
+            )
+            for lo, hi in ranges:
+                for row in conn.execute(sql, (lo, hi, *extra_params)):
+                    yield RawRow(*row)
+
+    def count_events(self) -> int:
+        return int(self._conn().execute("SELECT count(*) FROM events").fetchone()[0])

@@ -1,0 +1,119 @@
+"""Both bus engines keep the same promises; Redis runs for real."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from tests.services import redis_url
+from tidings.bus import EVENTS, NOTIFY, Bus, open_bus
+from tidings.bus import redis as redis_bus
+from tidings.errors import ConfigError
+
+
+def _memory() -> Bus:
+    return open_bus("memory://")
+
+
+def _redis() -> Bus:
+    return open_bus(redis_url())
+
+
+ENGINES = [pytest.param(_memory, id="memory"), pytest.param(_redis, id="redis")]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Separate keys per test, so parallel runs and earlier runs do not share applause state.
+    prefix = f"tidings-test-{uuid.uuid4().hex[:8]}:"
+    monkeypatch.setattr(redis_bus, "PREFIX", prefix)
+    monkeypatch.setattr(redis_bus, "APPLAUSE_KEY", prefix + "applause")
+    monkeypatch.setattr(redis_bus, "PRESENT_KEY", prefix + "present")
+
+
+async def _until(check: Callable[[], bool]) -> None:
+    async with asyncio.timeout(10):
+        while not check():
+            await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("make", ENGINES)
+def test_published_payloads_are_delivered_in_order_per_topic(make: Callable[[], Bus]) -> None:
+    async def scenario() -> list[tuple[str, bytes]]:
+        bus = make()
+        got: list[tuple[str, bytes]] = []
+        await bus.start(lambda topic, payload: got.append((topic, payload)))
+        try:
+            for n in range(5):
+                await bus.publish(EVENTS, b"[%d]" % n)
+            await bus.publish(NOTIFY, b"{}")
+            await _until(lambda: len(got) == 6)
+        finally:
+            await bus.close()
+        return got
+
+    got = asyncio.run(scenario())
+    assert got == [(EVENTS, b"[%d]" % n) for n in range(5)] + [(NOTIFY, b"{}")]
+
+
+@pytest.mark.parametrize("make", ENGINES)
+def test_applause_level_counts_distinct_users_within_the_window(make: Callable[[], Bus]) -> None:
+    async def scenario() -> tuple[int, int, int]:
+        bus = make()
+        await bus.start(lambda topic, payload: None)
+        try:
+            await bus.applaud(1, 100.0)
+            await bus.applaud(1, 101.0)  # a repeat refreshes, it does not add
+            await bus.applaud(2, 101.5)
+            both = await bus.applause_level(102.0, 5.0)
+            one = await bus.applause_level(106.2, 5.0)  # user 1's last applause left the window
+            none = await bus.applause_level(200.0, 5.0)
+        finally:
+            await bus.close()
+        return both, one, none
+
+    assert asyncio.run(scenario()) == (2, 1, 0)
+
+
+def test_redis_counts_present_users_over_every_process() -> None:
+    async def scenario() -> tuple[int, int, int]:
+        first, second = _redis(), _redis()
+        for bus in (first, second):
+            await bus.start(lambda topic, payload: None)
+        try:
+            await first.present_users({1, 2}, 100.0, 3.0)
+            both = await second.present_users({2, 3}, 100.5, 3.0)
+            # The first process stopped announcing: its users expire after the ttl.
+            later = await second.present_users({3}, 104.0, 3.0)
+            alone = await first.present_users(set(), 104.0, 3.0)
+        finally:
+            await first.close()
+            await second.close()
+        return both, later, alone
+
+    assert asyncio.run(scenario()) == (3, 1, 1)
+
+
+def test_redis_delivers_across_processes() -> None:
+    async def scenario() -> list[bytes]:
+        sender, receiver = _redis(), _redis()
+        got: list[bytes] = []
+        await sender.start(lambda topic, payload: None)
+        await receiver.start(lambda topic, payload: got.append(payload))
+        try:
+            await sender.publish(NOTIFY, b'{"x":1}')
+            await _until(lambda: bool(got))
+        finally:
+            await sender.close()
+            await receiver.close()
+        return got
+
+    assert asyncio.run(scenario()) == [b'{"x":1}']
+
+
+def test_unknown_bus_scheme_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="bus_url"):
+        open_bus("kafka://x")

@@ -1,0 +1,87 @@
+"""The group-commit writer: acknowledges after commit, bounds its queue, drains on stop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from tidings.core.events import EventDraft
+from tidings.core.writer import Writer
+from tidings.errors import Overloaded, Unavailable
+from tidings.storage.base import InsertResult
+from tidings.storage.sqlite import SQLiteStorage
+
+
+class GatedStorage(SQLiteStorage):
+    """Commits only when the test opens the gate, to hold the writer mid-commit."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.gate = threading.Event()
+        self.batches: list[int] = []
+
+    def insert_batch(self, drafts: Sequence[EventDraft]) -> list[InsertResult]:
+        self.gate.wait(10)
+        self.batches.append(len(drafts))
+        return super().insert_batch(drafts)
+
+
+def _drafts(count: int, start: int = 0) -> list[EventDraft]:
+    return [
+        EventDraft(1, "w", "e", i, i, 1.0, None, None, f"w{i}", True, None, None, None)
+        for i in range(start, start + count)
+    ]
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> GatedStorage:
+    engine = GatedStorage(f"sqlite:///{tmp_path / 'w.db'}")
+    engine.startup()
+    return engine
+
+
+def test_full_queue_refuses_and_stop_drains_everything_queued(storage: GatedStorage) -> None:
+    async def scenario() -> None:
+        writer = Writer(storage, max_queue_events=12, batch_max_events=100)
+        writer.start()
+        first = writer.submit(_drafts(4))
+        await asyncio.sleep(0.05)  # the writer takes the first request and blocks on the gate
+        queued = [writer.submit(_drafts(4, 100)), writer.submit(_drafts(4, 200))]
+        with pytest.raises(Overloaded) as caught:
+            writer.submit(_drafts(3, 300))
+        assert caught.value.retry_after >= 1
+        assert not first.done()  # nothing is acknowledged before its commit
+        stopping = asyncio.ensure_future(writer.stop())
+        await asyncio.sleep(0.05)
+        with pytest.raises(Unavailable):
+            writer.submit(_drafts(1, 400))
+        storage.gate.set()
+        await stopping
+        results = [await first, *[await f for f in queued]]
+        assert [len(r) for r in results] == [4, 4, 4]
+        assert storage.count_events() == 12
+        # The two requests that waited together were committed in one transaction.
+        assert storage.batches == [4, 8]
+
+    asyncio.run(scenario())
+    storage.shutdown()
+
+
+def test_duplicates_within_one_group_commit_are_stored_once(storage: GatedStorage) -> None:
+    async def scenario() -> None:
+        writer = Writer(storage, max_queue_events=100, batch_max_events=100)
+        storage.gate.set()
+        writer.start()
+        a, b = writer.submit(_drafts(2)), writer.submit(_drafts(2))
+        first, second = await a, await b
+        await writer.stop()
+        assert [r.id for r in first] == [r.id for r in second]
+        assert [r.duplicate for r in second] == [True, True]
+
+    asyncio.run(scenario())
+    assert storage.count_events() == 2
+    storage.shutdown()

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from tidings.http.deps import Runtime
+
+
+def _send(client: TestClient, key: str, **fields: object) -> None:
+    event = {"namespace": "shop", "name": "buy", "timestamp": "2024-01-01T00:00:10Z", **fields}
+    assert client.post("/api/v1/events", json=event, headers={"X-Write-Key": key}).is_success
+
+
+def test_admin_erases_a_users_events_and_the_aggregate_follows(
+    client: TestClient, write_key: str, admin: tuple[str, str], viewer: tuple[str, str]
+) -> None:
+    _send(client, write_key, user_id="u-1", value=50)
+    _send(client, write_key, user_id="u-2", value=2)
+    answer = client.delete("/api/v1/events", params={"user_id": "u-1"}, auth=admin)
+    assert answer.status_code == 200 and answer.json() == {"deleted": 1, "person_records": 0}
+    listed = client.get("/api/v1/events", auth=viewer).json()["events"]
+    assert [e["user_id"] for e in listed] == ["u-2"]
+    total = client.get(
+        "/api/v1/aggregate",
+        params={"namespace": "shop", "name": "buy", "fn": "max", "granularity": "total"},
+        auth=viewer,
+    ).json()
+    assert [b["value"] for b in total["buckets"]] == [2.0]
+
+
+def test_erasure_by_anonymous_id(
+    client: TestClient, write_key: str, admin: tuple[str, str], rt: Runtime
+) -> None:
+    _send(client, write_key, anonymous_id="anon-1")
+    answer = client.delete("/api/v1/events?anonymous_id=anon-1", auth=admin)
+    assert answer.json()["deleted"] == 1 and rt.storage.count_events() == 0
+
+
+def test_a_viewer_may_not_erase(client: TestClient, viewer: tuple[str, str]) -> None:
+    assert client.delete("/api/v1/events?user_id=u", auth=viewer).status_code == 403
+    assert client.delete("/api/v1/events?user_id=u").status_code == 401
+
+
+def test_erasure_without_a_person_is_a_400_naming_the_field(
+    client: TestClient, admin: tuple[str, str]
+) -> None:
+    answer = client.delete("/api/v1/events", auth=admin)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert "user_id" in answer.text
+    unknown = client.delete("/api/v1/events?nam=buy", auth=admin)
+    assert unknown.status_code == 400 and "nam" in unknown.text
+
+
+def test_admin_deletes_by_filter_and_aggregates_follow(
+    client: TestClient, write_key: str, admin: tuple[str, str], viewer: tuple[str, str]
+) -> None:
+    _send(client, write_key, name="buy", value=5)
+    _send(client, write_key, name="view", value=7)
+    _send(client, write_key, name="buy", value=9, timestamp="2024-01-02T00:00:00Z")
+    answer = client.delete(
+        "/api/v1/events",
+        params={"name": "buy", "from": "2024-01-01T00:00:00Z", "to": "2024-01-01T12:00:00Z"},
+        auth=admin,
+    )
+    assert answer.json() == {"deleted": 1}
+    day = client.get(
+        "/api/v1/aggregate",
+        params={
+            "namespace": "shop",
+            "name": "buy",
+            "fn": "sum",
+            "granularity": "day",
+            "from": "2024-01-01T00:00:00Z",
+            "to": "2024-01-03T00:00:00Z",
+        },
+        auth=viewer,
+    ).json()
+    assert [(b["value"], b["count"]) for b in day["buckets"]] == [(9.0, 1)]
+
+
+def test_property_filters_cannot_select_events_to_delete(
+    client: TestClient, admin: tuple[str, str]
+) -> None:
+    answer = client.delete("/api/v1/events?source=test&prop.plan=pro", auth=admin)
+    assert answer.status_code == 400 and "prop.plan" in answer.text
+    mixed = client.delete("/api/v1/events?source=test&anonymous_id=a", auth=admin)
+    assert mixed.status_code == 400 and "anonymous_id" in mixed.text
+
+
+def test_erasure_removes_the_person_record_too(
+    client: TestClient, write_key: str, admin: tuple[str, str], rt: Runtime
+) -> None:
+    from tidings.storage import persons
+
+    persons.identify(rt.storage.engine, "u-9", None, {"email": "a@example.org"})
+    _send(client, write_key, user_id="u-9")
+    answer = client.delete("/api/v1/events?user_id=u-9", auth=admin)
+    assert answer.json()["deleted"] == 1 and answer.json()["person_records"] >= 1
+    assert persons.get_person(rt.storage.engine, "u-9") is None

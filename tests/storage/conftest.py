@@ -1,0 +1,29 @@
+"""Every storage engine behind one fixture: the contract tests run on each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.services import postgres_schema
+from tidings.storage import open_storage
+from tidings.storage.base import Storage
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'contract.db'}"
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def storage(storage_url: str) -> Iterator[Storage]:
+    engine = open_storage(storage_url)
+    engine.startup()
+    yield engine
+    engine.shutdown()

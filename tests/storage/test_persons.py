@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine
+
+from tidings.storage import persons
+from tidings.storage.named_sources import source_named
+from tidings.storage.schema import metadata
+from tidings.storage.sqlite import SQLiteStorage
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    storage = SQLiteStorage(f"sqlite:///{tmp_path / 'p.db'}")
+    storage.startup()
+    yield storage.engine
+    storage.shutdown()
+
+
+def test_migration_creates_the_person_tables_as_declared(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    person_tables = {"persons", "person_aliases", "person_groups", "group_members"}
+    assert [d for d in diff if any(t in repr(d) for t in person_tables)] == []
+
+
+def test_identify_merges_traits_key_by_key(engine: Engine) -> None:
+    persons.identify(engine, "u1", None, {"plan": "free", "name": "Ann"})
+    persons.identify(engine, "u1", None, {"plan": "pro"})
+    person = persons.get_person(engine, "u1")
+    assert person is not None
+    assert person.traits == {"plan": "pro", "name": "Ann"}
+    assert person.first_seen <= person.last_seen
+
+
+def test_anonymous_identify_keeps_traits_until_linked(engine: Engine) -> None:
+    persons.identify(engine, None, "anon", {"color": "red"})
+    persons.alias(engine, "anon", "u2")
+    person = persons.get_person(engine, "u2")
+    assert person is not None
+    assert person.traits == {"color": "red"}
+    assert persons.resolve_aliases(engine, ["anon", "nobody"]) == {"anon": "u2"}
+    # A later anonymous identify lands on the linked person.
+    persons.identify(engine, None, "anon", {"size": "L"})
+    assert persons.get_person(engine, "u2").traits == {"color": "red", "size": "L"}  # type: ignore[union-attr]
+
+
+def test_alias_moves_links_of_the_previous_id(engine: Engine) -> None:
+    persons.identify(engine, "old", "device-1", {})
+    persons.alias(engine, "old", "new")
+    assert persons.resolve_aliases(engine, ["device-1", "old"]) == {"device-1": "new", "old": "new"}
+
+
+def test_group_merges_traits_and_members_once(engine: Engine) -> None:
+    persons.group(engine, "g", "u1", {"name": "Acme"})
+    persons.group(engine, "g", "u1", {"plan": "team"})
+    persons.group(engine, "g", "u2", {})
+    assert persons.group_traits(engine, "g") == {"name": "Acme", "plan": "team"}
+    assert persons.group_member_ids(engine, "g") == ["u1", "u2"]
+    assert persons.group_traits(engine, "missing") is None
+
+
+def test_source_named_is_created_once_without_a_key(engine: Engine) -> None:
+    first = source_named(engine, "edx")
+    again = source_named(engine, "edx")
+    assert first.id == again.id
+    assert first.key_hash is None
+
+
+def test_forget_erases_the_person_links_and_memberships(engine: Engine) -> None:
+    persons.identify(engine, "u1", "anon-1", {"email": "a@example.org"})
+    persons.group(engine, "g", "u1", {})
+    persons.group(engine, "g", "anon-1", {})
+    persons.group(engine, "g", "u2", {})
+    assert persons.forget(engine, "u1") == 4
+    assert persons.get_person(engine, "u1") is None
+    assert persons.resolve_aliases(engine, ["anon-1"]) == {}
+    assert persons.group_member_ids(engine, "g") == ["u2"]
