@@ -298,5 +298,35 @@ def test_deleting_by_filter_keeps_every_rollup_tier_exact(storage: Storage) -> N
     assert storage.delete_events(EventFilter(source="nope")) == 0
     with pytest.raises(ValueError):
         storage.delete_events(EventFilter())
-    with pytest.raises(ValueError):
-        storage.delete_events(EventFilter(source="src", props=(("a", "b"),)))
+
+
+def test_deleting_by_property_matches_the_list_filter_and_fixes_rollups(
+    storage: Storage,
+) -> None:
+    src, other = source(storage, "src"), source(storage, "other")
+    plans = ['{"plan": "pro"}', '{"plan": "free"}', '{"paid": true}', '{"n": 5}', None]
+    storage.insert_batch(
+        [
+            draft(s, m * 13 * MINUTE + 7, value=float(m % 7 - 3), properties=plans[m % 5])
+            for s in (src, other)
+            for m in range(120)
+        ]
+    )
+    cases = [
+        EventFilter(source="src", props=(("plan", "pro"),)),
+        EventFilter(props=(("paid", "true"),)),
+        EventFilter(props=(("n", "5"),), from_us=40 * 13 * MINUTE),
+        EventFilter(source="other", props=(("plan", "free"),), to_us=3 * 60 * MINUTE + 1),
+    ]
+    for flt in cases:
+        gone = {e.id for e in storage.list_events(flt, 0, 10_000)}
+        assert gone
+        assert storage.delete_events(flt) == len(gone)
+        left = {e.id for e in storage.list_events(EventFilter(), 0, 10_000)}
+        assert not gone & left
+        assert storage.list_events(flt, 0, 10) == []
+        for tier in range(len(TIERS)):
+            assert totals(storage, tier) == brute_force(storage, tier)
+    # Events of other plans and without properties stay.
+    assert storage.list_events(EventFilter(source="src", props=(("plan", "free"),)), 0, 10)
+    assert storage.delete_events(EventFilter(props=(("plan", "nobody"),))) == 0

@@ -85,9 +85,9 @@ def create_consumer(storage: Storage, name: str) -> tuple[Consumer, str]:
     return db.create_consumer(storage.engine, name, secret_hash(key)), key
 
 
-def list_consumers(storage: Storage) -> list[Consumer]:
-    """Active consumers by name."""
-    return db.list_consumers(storage.engine)
+def list_consumers(storage: Storage, *, include_inactive: bool = False) -> list[Consumer]:
+    """Active consumers by name (then deactivated ones, with ``include_inactive``)."""
+    return db.list_consumers(storage.engine, include_inactive=include_inactive)
 
 
 def delete_consumer(storage: Storage, name: str) -> bool:

@@ -250,9 +250,10 @@ class Storage(ABC):
 
     @abstractmethod
     def delete_events(self, flt: EventFilter) -> int:
-        """Delete the events matching ``flt`` (stream, time, user and session filters; not
-        property filters, and never with no filter at all: ValueError) and keep every
-        rollup tier consistent, in one transaction. Returns events deleted."""
+        """Delete the events matching ``flt`` (stream, time, user, session and property
+        filters, the latter matched as :meth:`list_events` matches them; never with no filter
+        at all: ValueError) and keep every rollup tier consistent, in one transaction.
+        Returns events deleted."""
 
     def reset_sequences(self) -> None:  # noqa: B027 - optional hook; most engines need none
         """After rows were copied in with their ids: make new ids start past them."""

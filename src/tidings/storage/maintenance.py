@@ -31,6 +31,11 @@ class Maintenance:
     @abstractmethod
     def _mark_high_water(self, conn: Connection) -> None: ...
 
+    @abstractmethod
+    def _prop_condition(self, key: str, value: str) -> ColumnElement[bool]:
+        """Events whose property ``key`` renders as ``value``, the way the engine's list
+        filter renders it (JSON true/false and numbers as their JSON text)."""
+
     def _after_delete(self) -> None:
         """Forget caches that may name deleted rows."""
 
@@ -92,8 +97,6 @@ class Maintenance:
 
     def _conditions(self, flt: EventFilter) -> list[ColumnElement[bool]] | None:
         """Conditions on events for ``flt``; None when no stream can match."""
-        if flt.props:
-            raise ValueError("property filters cannot select events to delete")
         conds: list[ColumnElement[bool]] = []
         if flt.source is not None or flt.namespace is not None or flt.names:
             stream_ids = [s.id for s in self.streams(flt)]
@@ -108,6 +111,7 @@ class Maintenance:
             conds.append(events.c.user_id == flt.user_id)
         if flt.session_id is not None:
             conds.append(events.c.session_id == flt.session_id)
+        conds.extend(self._prop_condition(key, value) for key, value in flt.props)
         if not conds:
             raise ValueError("deleting every event needs at least one filter")
         return conds
@@ -125,9 +129,10 @@ class Maintenance:
                 return 0
             self._mark_high_water(conn)
             deleted = conn.execute(delete(events).where(where)).rowcount
-            # Without a person filter every event of a bucket inside the time range matched:
-            # those rollup rows simply go; only the buckets at the range's edges are rebuilt.
-            partial = flt.user_id is not None or flt.session_id is not None
+            # Without a person or property filter every event of a bucket inside the time
+            # range matched: those rollup rows simply go; only the buckets at the range's
+            # edges are rebuilt. Otherwise every touched bucket is rebuilt from what is left.
+            partial = flt.user_id is not None or flt.session_id is not None or bool(flt.props)
             if not partial:
                 _delete_whole_buckets(conn, sorted({s for s, _ in hits}), flt)
             for table, tier_width in TIERS:

@@ -187,12 +187,14 @@ def consumer_by_key_hash(engine: Engine, key_hash: str) -> Consumer | None:
     return Consumer(*row) if row else None
 
 
-def list_consumers(engine: Engine) -> list[Consumer]:
-    query = (
-        select(*_CONSUMER_COLUMNS)
-        .where(consumers.c.deleted_at.is_(None))
-        .order_by(consumers.c.name)
+def list_consumers(engine: Engine, *, include_inactive: bool = False) -> list[Consumer]:
+    """Active consumers by name; with ``include_inactive``, deactivated ones after them
+    (newest first within a name, since a name is free again once its consumer is gone)."""
+    query = select(*_CONSUMER_COLUMNS).order_by(
+        consumers.c.deleted_at.is_not(None), consumers.c.name, consumers.c.id.desc()
     )
+    if not include_inactive:
+        query = query.where(consumers.c.deleted_at.is_(None))
     with engine.connect() as conn:
         return [Consumer(*row) for row in conn.execute(query).all()]
 

@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import psycopg
-from sqlalchemy import create_engine, text
+from sqlalchemy import ColumnElement, Text, cast, create_engine, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from tidings.core.events import EventDraft
@@ -33,7 +34,7 @@ from tidings.storage.base import (
 from tidings.storage.entities import EntityTables
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import accumulate
-from tidings.storage.schema import TIERS, metadata
+from tidings.storage.schema import TIERS, events, metadata
 
 _EVENT_COLUMNS = (
     "id, source_id, stream_id, ts, received_at, value, message_id, properties, context, "
@@ -161,6 +162,11 @@ class PostgresStorage(Maintenance, EntityTables, Storage):
 
     def _after_delete(self) -> None:
         self._streams_by_key.clear()
+
+    def _prop_condition(self, key: str, value: str) -> ColumnElement[bool]:
+        # properties->>'key' on the stored JSON text, as the list filter reads it.
+        rendered = cast(events.c.properties, JSONB).op("->>", return_type=Text)(key)
+        return rendered == value
 
     # -- streams -----------------------------------------------------------------------------
     def _stream_id(

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import ColumnElement, Text, case, cast, create_engine, event, func, text
 from sqlalchemy.engine import Connection, Engine
 
 from tidings.core.events import EventDraft
@@ -35,7 +35,7 @@ from tidings.storage.base import (
 from tidings.storage.entities import EntityTables
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import accumulate
-from tidings.storage.schema import TIERS
+from tidings.storage.schema import TIERS, events
 
 _EVENT_COLUMNS = (
     "id, source_id, stream_id, ts, received_at, value, message_id, properties, context, "
@@ -96,8 +96,12 @@ def _chunks(items: Sequence[int], size: int = _CHUNK) -> Iterator[Sequence[int]]
         yield items[start : start + size]
 
 
+def _prop_path(key: str) -> str:
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _prop_clause(key: str) -> tuple[str, str]:
-    path = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    path = _prop_path(key)
     clause = (
         "(CASE json_type(properties, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
         "ELSE CAST(json_extract(properties, ?) AS TEXT) END) = ?"
@@ -196,6 +200,17 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
 
     def _after_delete(self) -> None:
         self._streams_by_key.clear()
+
+    def _prop_condition(self, key: str, value: str) -> ColumnElement[bool]:
+        # The Core spelling of _prop_clause, so deletes match exactly what lists show.
+        path = _prop_path(key)
+        kind = func.json_type(events.c.properties, path)
+        rendered = case(
+            (kind == "true", "true"),
+            (kind == "false", "false"),
+            else_=cast(func.json_extract(events.c.properties, path), Text),
+        )
+        return rendered == value
 
     # -- streams -----------------------------------------------------------------------------
     def _stream_id(self, conn: sqlite3.Connection, source_id: int, ns: str, name: str) -> int:

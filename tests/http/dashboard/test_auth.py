@@ -83,6 +83,7 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(client: TestClient, ad
 
 
 def test_data_endpoints_answer_401_without_a_browser_login_prompt(client: TestClient) -> None:
-    answer = client.get("/dashboard/data/overview")
-    assert answer.status_code == 401
-    assert not answer.headers["www-authenticate"].lower().startswith("basic")
+    for path in ("/dashboard/data/overview", "/dashboard/data/events", "/dashboard/data/live"):
+        answer = client.get(path)
+        assert answer.status_code == 401, path
+        assert not answer.headers["www-authenticate"].lower().startswith("basic")

@@ -105,27 +105,49 @@ def test_dashboard_end_to_end_in_chromium(
     assert key.startswith("wk_")
     screenshot("admin-sources-created")
 
-    # The live tail shows events as they are sent through the API.
+    # The live tail shows events as they are sent through the API, pushed over one
+    # Server-Sent Events stream (no polling), filtered and pausable.
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{server.url}/live")
     expect(page.locator("#live-status")).to_have_text("Live")
     _send(server, key, [{"namespace": "app", "name": "signup", "properties": {"plan": "pro"}}])
     expect(page.locator("#live-table tbody tr")).to_have_count(1, timeout=10_000)
     expect(page.locator("#live-table tbody")).to_contain_text("signup")
+    streams = [u for u in requests if "/dashboard/data/live?" in u]
+    assert len(streams) == 1 and "after=" in streams[0]
+    page.wait_for_timeout(2000)
+    assert len([u for u in requests if "/dashboard/data/events" in u]) == 1  # no polling
     page.get_by_role("button", name="Pause").click()
+    expect(page.locator("#live-status")).to_have_text("Paused")
     _send(server, key, [{"namespace": "app", "name": "paused-one"}])
-    page.wait_for_timeout(2500)
+    page.wait_for_timeout(1500)
     expect(page.locator("#live-table tbody")).not_to_contain_text("paused-one")
     page.get_by_role("button", name="Resume").click()
+    # Resuming replays what was sent while paused.
     expect(page.locator("#live-table tbody")).to_contain_text("paused-one", timeout=10_000)
+    expect(page.locator("#live-table tbody tr")).to_have_count(2)
+    page.locator("#live-namespace").fill("other")
+    page.get_by_role("button", name="Apply filter").click()
+    expect(page.locator("#live-table tbody tr")).to_have_count(0)
+    expect(page.locator("#live-status")).to_have_text("Live")
+    assert "namespace=other" in page.url
+    _send(
+        server,
+        key,
+        [{"namespace": "app", "name": "filtered-out"}, {"namespace": "other", "name": "kept"}],
+    )
+    expect(page.locator("#live-table tbody")).to_contain_text("kept", timeout=10_000)
+    expect(page.locator("#live-table tbody")).not_to_contain_text("filtered-out")
     screenshot("live")
 
     # The overview counts them and updates live while open.
     page.goto(f"{server.url}/")
-    expect(page.locator("#stat-total")).to_have_text("2")
+    expect(page.locator("#stat-total")).to_have_text("4")
     expect(page.locator("#top-names")).to_contain_text("signup")
     _send(server, key, [{"namespace": "app", "name": "signup"}] * 3)
-    expect(page.locator("#stat-total")).to_have_text("5", timeout=15_000)
-    expect(page.locator("#stat-hour")).to_have_text("5")
+    expect(page.locator("#stat-total")).to_have_text("7", timeout=15_000)
+    expect(page.locator("#stat-hour")).to_have_text("7")
     screenshot("overview")
 
     # An explorer query through the form: its table equals the aggregate API.

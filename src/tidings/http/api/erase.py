@@ -1,8 +1,9 @@
 """``DELETE /api/v1/events`` (admin): erase a person's events, or the events of a filter.
 
 ``user_id`` and/or ``anonymous_id`` alone erase that person everywhere (GDPR erasure). Any
-of ``source``, ``namespace``, ``name``, ``session_id``, ``from``, ``to`` (with ``user_id``
-too, if wanted) deletes the matching events. Either way rollups are rebuilt in the same
+of ``source``, ``namespace``, ``name``, ``session_id``, ``from``, ``to`` and
+``prop.<key>=<value>`` (with ``user_id`` too, if wanted) deletes the matching events, matched
+as ``GET /api/v1/events`` matches them. Either way rollups are rebuilt in the same
 transaction.
 """
 
@@ -25,7 +26,7 @@ _PERSON = ("user_id", "anonymous_id")
 def _check(params: dict[str, str]) -> None:
     for key, value in params.items():
         if key.startswith("prop."):
-            raise Invalid.field(key, "property filters cannot select events to delete")
+            continue  # checked by event_filter, as for listing
         if key not in FILTER_KEYS and key not in _PERSON:
             raise Invalid.field(key, "is not a known parameter")
         if key in ("user_id", "anonymous_id", "session_id") and not 1 <= len(value) <= ID_MAX:

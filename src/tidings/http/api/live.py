@@ -118,7 +118,12 @@ async def _body(
 
 async def live(request: Request) -> LiveResponse:
     """Stream committed events matching the list filters (api.md section 2)."""
-    uid = await stream_user(request)
+    return open_stream(request, await stream_user(request))
+
+
+def open_stream(request: Request, uid: int) -> LiveResponse:
+    """The live stream of this request's filters and cursor, for an already authenticated
+    reader ``uid`` (0: not a user); the dashboard opens it with its session cookie."""
     rt = runtime(request)
     params = request.query_params
     flt = event_filter(params)

@@ -14,7 +14,7 @@ from tidings.core.auth import check_role, hash_password, new_secret, secret_hash
 from tidings.core.timeparse import to_iso
 from tidings.errors import Forbidden, Invalid, NotFound
 from tidings.http.dashboard.auth import Visitor, check_csrf, read_form
-from tidings.http.dashboard.render import Endpoint, page, render
+from tidings.http.dashboard.render import page, render
 from tidings.http.deps import runtime
 from tidings.storage.activity import set_source_retention
 
@@ -148,13 +148,3 @@ async def set_password(request: Request, who: Visitor) -> Response:
         raise NotFound(f"user {username!r} does not exist")
     rt.auth.forget()
     return RedirectResponse("/admin/users", status_code=303)
-
-
-def pending(title: str, issue: str, cli: str) -> Endpoint:
-    """A page for an admin area whose storage has not landed yet: says what to use instead."""
-
-    @page(admin=True)
-    async def show(request: Request, who: Visitor) -> Response:
-        return render(request, "admin_pending.html", who, title=title, issue=issue, cli=cli)
-
-    return show

@@ -1,4 +1,4 @@
-"""JSON the dashboard's scripts poll, authenticated by the session cookie.
+"""JSON and the live stream the dashboard's scripts read, authenticated by the session cookie.
 
 These are reads only (GET), so the cookie alone is enough: SameSite=Lax keeps other sites
 from sending it with scripted requests, and nothing here changes state.
@@ -14,10 +14,12 @@ from starlette.responses import Response
 from tidings.core.query import event_dict
 from tidings.core.timeparse import now_us
 from tidings.errors import Unauthenticated
+from tidings.http.api.live import open_stream
 from tidings.http.api.params import event_filter, int_param
-from tidings.http.dashboard.auth import visitor
+from tidings.http.dashboard.auth import Visitor, visitor
 from tidings.http.dashboard.overview import overview
 from tidings.http.deps import runtime
+from tidings.http.stream import LiveResponse
 from tidings.storage.activity import latest_event_id
 
 #: How far back (in ids) a fresh live tail looks for recent events to show first.
@@ -30,10 +32,12 @@ def _json(data: object) -> Response:
     )
 
 
-async def _require_session(request: Request) -> None:
-    if await visitor(request) is None:
+async def _require_session(request: Request) -> Visitor:
+    who = await visitor(request)
+    if who is None:
         # Not "Basic": a Basic challenge would pop up the browser's own login dialog.
         raise Unauthenticated("Log in to the dashboard first.", scheme="Session")
+    return who
 
 
 async def overview_data(request: Request) -> Response:
@@ -63,3 +67,12 @@ async def tail_events(request: Request) -> Response:
         return {"events": [event_dict(e) for e in events], "cursor": max(cursor, after)}
 
     return _json(await run_in_threadpool(read))
+
+
+async def live_events(request: Request) -> LiveResponse:
+    """``GET /api/v1/live`` for the live tail page's EventSource: same filters, ``after`` and
+    ``Last-Event-ID`` resume, framing and slow-reader handling, but the session cookie
+    instead of an Authorization header (EventSource cannot send one)."""
+    who = await _require_session(request)
+    user = await run_in_threadpool(runtime(request).storage.get_user, who.username)
+    return open_stream(request, user.id if user is not None else 0)

@@ -7,7 +7,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tidings.http.dashboard import admin, credentials, data, pages
+from tidings.http.dashboard import admin, consumers, credentials, data, pages
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -23,6 +23,7 @@ ROUTES: list[BaseRoute] = [
     Route("/opencast", pages.opencast, methods=["GET"]),
     Route("/dashboard/data/overview", data.overview_data, methods=["GET"]),
     Route("/dashboard/data/events", data.tail_events, methods=["GET"]),
+    Route("/dashboard/data/live", data.live_events, methods=["GET"]),
     Route("/admin/sources", admin.sources, methods=["GET"]),
     Route("/admin/sources", admin.create_source, methods=["POST"]),
     Route("/admin/sources/revoke", admin.revoke_source, methods=["POST"]),
@@ -37,10 +38,8 @@ ROUTES: list[BaseRoute] = [
     Route("/admin/clients", credentials.clients, methods=["GET"]),
     Route("/admin/clients", credentials.create_client, methods=["POST"]),
     Route("/admin/clients/delete", credentials.delete_client, methods=["POST"]),
-    Route(
-        "/admin/consumers",
-        admin.pending("Microticks consumers", "7", "tidings consumer create NAME"),
-        methods=["GET"],
-    ),
+    Route("/admin/consumers", consumers.consumers, methods=["GET"]),
+    Route("/admin/consumers", consumers.create_consumer, methods=["POST"]),
+    Route("/admin/consumers/deactivate", consumers.deactivate_consumer, methods=["POST"]),
     Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
 ]

@@ -107,7 +107,10 @@
       explored.chart.series);
   }
 
-  // ---- live tail: poll for events after the cursor; pausable; filters in the URL ------------
+  // ---- live tail: recent events, then Server-Sent Events; pausable; filters in the URL -------
+  // A fresh tail first reads the newest matching events (context), then follows the live
+  // stream from that cursor, so nothing falls between the two. Pausing closes the stream;
+  // resuming reopens it after the last event shown, and the server replays what was missed.
   var liveTable = document.getElementById("live-table");
   if (liveTable) {
     var params = new URLSearchParams(window.location.search);
@@ -118,59 +121,96 @@
     var status = document.getElementById("live-status");
     var pauseBtn = document.getElementById("live-pause");
     var body = liveTable.querySelector("tbody");
-    var cursor = null, paused = false, timer = null, MAX_ROWS = 200;
-    var query = function () {
+    var cursor = null, paused = false, source = null, generation = 0, MAX_ROWS = 200;
+    var filters = function () {
       var q = new URLSearchParams();
       ["namespace", "name", "source", "session_id", "user_id"].forEach(function (k) {
         var v = form.elements[k] ? form.elements[k].value.trim() : params.get(k);
         if (v) q.set(k, v);
       });
-      if (cursor !== null) q.set("after", cursor);
       return q;
     };
-    var add = function (events) {
-      events.forEach(function (e) {
-        var tr = document.createElement("tr");
-        cell(tr, e.timestamp.replace("T", " ").replace("Z", ""));
-        cell(tr, e.source);
-        cell(tr, e.namespace);
-        cell(tr, e.name);
-        cell(tr, String(e.value), "n");
-        cell(tr, JSON.stringify(e.properties), "props");
-        body.insertBefore(tr, body.firstChild);
-      });
+    var add = function (e) {
+      var tr = document.createElement("tr");
+      cell(tr, e.timestamp.replace("T", " ").replace("Z", ""));
+      cell(tr, e.source);
+      cell(tr, e.namespace);
+      cell(tr, e.name);
+      cell(tr, String(e.value), "n");
+      cell(tr, JSON.stringify(e.properties), "props");
+      body.insertBefore(tr, body.firstChild);
       while (body.rows.length > MAX_ROWS) body.deleteRow(body.rows.length - 1);
       document.getElementById("live-empty").hidden = body.rows.length > 0;
     };
-    var poll = function () {
-      timer = null;
-      if (paused) return;
-      fetch("/dashboard/data/events?" + query().toString(), { credentials: "same-origin" })
+    var close = function () {
+      if (source !== null) { source.close(); source = null; }
+    };
+    var follow = function () {
+      close();
+      var q = filters();
+      q.set("after", cursor);
+      var es = new EventSource("/dashboard/data/live?" + q.toString());
+      source = es;
+      es.onopen = function () { if (source === es) status.textContent = "Live"; };
+      es.onmessage = function (msg) {
+        if (source !== es) return;
+        add(JSON.parse(msg.data));
+        cursor = msg.lastEventId || cursor;
+      };
+      es.addEventListener("error", function (ev) {
+        if (source !== es) return;
+        // A server "event: error" (a slow reader) or a dropped connection: the browser
+        // reconnects by itself with Last-Event-ID, unless the server refused outright.
+        if (es.readyState === EventSource.CLOSED) {
+          status.textContent = "Disconnected (log in again?)";
+          source = null;
+        } else {
+          status.textContent = ev.data ? "Catching up…" : "Reconnecting…";
+        }
+      });
+    };
+    var start = function () {
+      close();
+      var mine = ++generation;
+      status.textContent = "Connecting…";
+      fetch("/dashboard/data/events?" + filters().toString(), { credentials: "same-origin" })
         .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
         .then(function (d) {
-          if (!paused) { add(d.events); cursor = d.cursor; status.textContent = "Live"; }
+          if (mine !== generation) return;  // a newer filter was applied meanwhile
+          d.events.forEach(add);
+          cursor = d.cursor;
+          if (paused) status.textContent = "Paused"; else follow();
         })
-        .catch(function (err) { status.textContent = "Reconnecting (" + err.message + ")"; })
-        .then(function () { if (!paused && timer === null) timer = window.setTimeout(poll, 1500); });
+        .catch(function (err) {
+          if (mine !== generation) return;
+          status.textContent = "Reconnecting (" + err.message + ")";
+          window.setTimeout(function () { if (mine === generation) start(); }, 3000);
+        });
     };
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var q = query();
-      q.delete("after");
+      var q = filters();
       window.history.replaceState(null, "", "/live?" + q.toString());
       params = q;
       body.textContent = "";
+      document.getElementById("live-empty").hidden = false;
       cursor = null;
-      if (timer !== null) { window.clearTimeout(timer); timer = null; }
-      poll();
+      start();
     });
     pauseBtn.addEventListener("click", function () {
       paused = !paused;
       pauseBtn.setAttribute("aria-pressed", String(paused));
       pauseBtn.textContent = paused ? "Resume" : "Pause";
-      status.textContent = paused ? "Paused" : "Live";
-      if (!paused && timer === null) poll();
+      if (paused) {
+        close();
+        status.textContent = "Paused";
+      } else if (cursor !== null) {
+        follow();
+      } else {
+        start();
+      }
     });
-    poll();
+    window.addEventListener("pagehide", close);
+    start();
   }
 })();
