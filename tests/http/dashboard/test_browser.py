@@ -209,11 +209,24 @@ def test_dashboard_end_to_end_in_chromium(
         ("/opencast", "opencast"),
         ("/admin/tokens", "admin-tokens"),
         ("/admin/clients", "admin-clients"),
-        ("/admin/consumers", "admin-consumers"),
     ]:
         page.goto(f"{server.url}{path}")
         expect(page.locator("h1")).to_be_visible()
         screenshot(name)
+
+    # A Microticks consumer: its key is shown once, it starts sessions until deactivated.
+    page.goto(f"{server.url}/admin/consumers")
+    page.get_by_label("Name").fill("course-site")
+    page.get_by_role("button", name="Create consumer").click()
+    consumer_key = page.locator("#new-secret").inner_text().strip()
+    session = {"consumer_key": consumer_key, "ts": "2026-03-29T00:00:00.000Z"}
+    assert httpx.post(f"{server.url}/sessions", data=session).json()["status"] == 200
+    screenshot("admin-consumers-created")
+    page.get_by_role("button", name="Deactivate consumer course-site").click()
+    expect(page.locator("#consumers-table")).to_contain_text("inactive since")
+    refused = httpx.post(f"{server.url}/sessions", data=session).json()
+    assert refused == {"error": "Consumer is not active.", "status": 400}
+    screenshot("admin-consumers")
 
     # Revoke the key as admin: the API refuses it afterwards.
     page.goto(f"{server.url}/admin/sources")
