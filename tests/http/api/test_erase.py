@@ -49,6 +49,8 @@ def test_erasure_without_a_person_is_a_400_naming_the_field(
     assert "user_id" in answer.text
     unknown = client.delete("/api/v1/events?nam=buy", auth=admin)
     assert unknown.status_code == 400 and "nam" in unknown.text
+    empty = client.delete("/api/v1/events?source=", auth=admin)
+    assert empty.status_code == 400 and "source" in empty.text
 
 
 def test_admin_deletes_by_filter_and_aggregates_follow(

@@ -29,6 +29,9 @@ def _check(params: dict[str, str]) -> None:
             continue  # checked by event_filter, as for listing
         if key not in FILTER_KEYS and key not in _PERSON:
             raise Invalid.field(key, "is not a known parameter")
+        if not value.strip():
+            # An empty filter would be ignored, and a delete must never widen silently.
+            raise Invalid.field(key, "must not be empty")
         if key in ("user_id", "anonymous_id", "session_id") and not 1 <= len(value) <= ID_MAX:
             raise Invalid.field(key, f"must be 1 to {ID_MAX} characters long")
 
