@@ -211,6 +211,10 @@
       }
     });
     window.addEventListener("pagehide", close);
+    // Back from the back/forward cache: the stream was closed on the way out; pick it up.
+    window.addEventListener("pageshow", function (ev) {
+      if (ev.persisted && !paused && cursor !== null) follow();
+    });
     start();
   }
 })();
