@@ -17,7 +17,7 @@ import pytest
 from tests.reliability.ledger import Client, Ledger, check_exactly_once
 from tests.server import running_server
 
-pytestmark = pytest.mark.serial
+pytestmark = [pytest.mark.serial, pytest.mark.timeout(600)]
 
 KILLS = 3
 CLIENTS = 4
