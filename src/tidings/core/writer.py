@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 
 from tidings.core.events import EventDraft
 from tidings.errors import Overloaded, TidingsError, Unavailable
+from tidings.outages import describe
 from tidings.storage.base import InsertResult, Storage
 
 log = logging.getLogger("tidings.writer")
@@ -147,7 +148,7 @@ class Writer:
         # Any driver error (sqlite3, psycopg, ...) must fail the waiting requests, not the writer.
         except Exception as exc:  # noqa: BLE001
             if len(items) == 1:
-                log.error("commit failed: %s", exc)
+                log.error("commit failed: %s", describe(exc))
                 return [_unavailable(exc)]
             # One request's bad luck must not fail its neighbours: retry each on its own.
             return [self._commit_one(batch) for batch, _ in items]
@@ -165,7 +166,7 @@ class Writer:
         try:
             results = self.storage.insert_batch(batch)
         except Exception as exc:  # noqa: BLE001 - same reason as in _commit
-            log.error("commit failed: %s", exc)
+            log.error("commit failed: %s", describe(exc))
             return _unavailable(exc)
         self._notify(batch, results)
         return results
