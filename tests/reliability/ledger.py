@@ -35,7 +35,9 @@ class Ledger:
     retried: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def post(self, http: httpx.Client, key: str, events: list[dict[str, Any]]) -> httpx.Response | None:
+    def post(
+        self, http: httpx.Client, key: str, events: list[dict[str, Any]]
+    ) -> httpx.Response | None:
         """Send one request; record the outcome. Returns the response, or None on no answer."""
         body: dict[str, Any] = {"events": events} if len(events) > 1 else events[0]
         with self.lock:

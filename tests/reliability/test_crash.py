@@ -7,6 +7,7 @@ every unacknowledged request again with the same message ids. Repeated KILLS tim
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -16,6 +17,9 @@ import pytest
 
 from tests.reliability.ledger import Client, Ledger, check_exactly_once
 from tests.server import running_server
+
+#: Figures for SECURITY.md: run with --log-cli-level=INFO to see them.
+log = logging.getLogger(__name__)
 
 pytestmark = [pytest.mark.serial, pytest.mark.timeout(600)]
 
@@ -51,7 +55,7 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(
             ledger.retry_all(server.url, key)
         total = check_exactly_once(ledger, server.url, server.admin)
     assert len(ledger.retried) > 0, "no request was in flight at any kill"
-    print(
-        f"\n{KILLS} SIGKILLs: {total} events stored, each exactly once; "
+    log.info(
+        f"{KILLS} SIGKILLs: {total} events stored, each exactly once; "
         f"{len(ledger.retried)} events retried, answers {dict(ledger.statuses)}"
     )

@@ -58,6 +58,11 @@ def _check_outage(
     keys = [warm] if cold is None else [warm, cold]
     assert _post(ledger, server, warm, "before").status_code == 200
     proxy.cut()
+    # The server notices by itself (a dropped connection, a failed ping) within moments.
+    deadline = time.monotonic() + ANSWER_WITHIN
+    while _readyz(server) != 503:
+        assert time.monotonic() < deadline, "/readyz still 200 with the service cut off"
+        time.sleep(0.1)
     for attempt in range(3):
         for n, key in enumerate(keys):
             started = time.monotonic()

@@ -7,6 +7,7 @@ writer's commit waits while clients keep posting to a server with a tiny queue b
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -18,6 +19,9 @@ import pytest
 from tests.reliability.ledger import Ledger, check_exactly_once, stored
 from tests.reliability.stall import held_write_lock, queue_depth
 from tests.server import running_server
+
+#: Figures for SECURITY.md: run with --log-cli-level=INFO to see them.
+log = logging.getLogger(__name__)
 
 pytestmark = [pytest.mark.serial, pytest.mark.timeout(300)]
 
@@ -116,7 +120,7 @@ def test_full_queue_refuses_with_503_stays_bounded_and_recovers(tmp_path: Path) 
         assert present == set(ledger.acked)
         ledger.retry_all(server.url, key)
         check_exactly_once(ledger, server.url, server.admin)
-    print(
-        f"\noverload: {flood} refusals with RSS +{grown / 1e6:.1f} MB, max queue depth "
+    log.info(
+        f"overload: {flood} refusals with RSS +{grown / 1e6:.1f} MB, max queue depth "
         f"{max(depths)}/{BOUND}, {len(ledger.acked)} events stored exactly once after retries"
     )

@@ -6,6 +6,8 @@ Invariants:
 - The queue holds at most ``max_queue_events``; beyond that :meth:`Writer.submit` raises
   :class:`~tidings.errors.Overloaded` at once instead of growing memory.
 - :meth:`Writer.stop` refuses new work, commits everything already queued, then returns.
+- While ``refuse()`` names a reason (a service the commit depends on is down), new work
+  is refused with :class:`~tidings.errors.Unavailable`.
 
 The thread takes *everything* queued (up to ``batch_max_events``) per transaction, so under
 load each commit's fsync is shared by many requests, and an idle server commits at once.
@@ -47,12 +49,14 @@ class Writer:
         batch_max_events: int,
         on_commit: Committed | None = None,
         observe_commit: Callable[[float, int], None] | None = None,
+        refuse: Callable[[], str | None] | None = None,
     ) -> None:
         self.storage = storage
         self.max_queue_events = max_queue_events
         self.batch_max_events = batch_max_events
         self.on_commit = on_commit
         self.observe_commit = observe_commit
+        self.refuse = refuse
         self._queue: deque[_Item] = deque()
         self._pending = 0
         self._cond = threading.Condition()
@@ -93,11 +97,13 @@ class Writer:
 
         Raises:
             Overloaded: the queue is full; answer 503 with Retry-After.
-            Unavailable: the writer is stopping or was never started.
+            Unavailable: the writer is stopping or was never started, or ``refuse`` said no.
         """
         loop = self._loop
         if loop is None:
             raise Unavailable("writer is not running. Did the app lifespan run?")
+        if self.refuse is not None and (reason := self.refuse()) is not None:
+            raise Unavailable(reason)
         future: asyncio.Future[list[InsertResult]] = loop.create_future()
         count = len(drafts)
         with self._cond:
