@@ -60,6 +60,12 @@ class Ledger:
                 assert previous == event_id, (event["message_id"], previous, event_id)
         return response
 
+    def unanswered(self, events: list[dict[str, Any]]) -> None:
+        """Record a request sent some other way whose answer the client never read."""
+        with self.lock:
+            self.sent.update(e["message_id"] for e in events)
+        self._unacked(events, "transport")
+
     def _unacked(self, events: list[dict[str, Any]], status: str) -> None:
         with self.lock:
             self.statuses[status] += 1

@@ -8,7 +8,9 @@ answer them, and only then exit.
 
 from __future__ import annotations
 
+import json
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -32,15 +34,42 @@ def _event(message_id: str) -> dict[str, Any]:
 
 
 def _post_in_background(
-    url: str, key: str, ledger: Ledger, events: list[dict[str, Any]], timeout: float
+    url: str, key: str, ledger: Ledger, events: list[dict[str, Any]]
 ) -> threading.Thread:
     def post() -> None:
-        with httpx.Client(base_url=url, timeout=timeout) as http:
+        with httpx.Client(base_url=url, timeout=60) as http:
             ledger.post(http, key, events)
 
     thread = threading.Thread(target=post, daemon=True)
     thread.start()
     return thread
+
+
+def _send_without_reading(url: str, key: str, events: list[dict[str, Any]]) -> socket.socket:
+    """A whole ingest request on a raw socket whose answer is never read: a client that
+    gives up (and hangs up) while its request waits for the commit."""
+    host, port = url.removeprefix("http://").split(":")
+    body = json.dumps({"events": events}).encode()
+    sock = socket.create_connection((host, int(port)))
+    sock.sendall(
+        b"POST /api/v1/events HTTP/1.1\r\nHost: %s\r\nX-Write-Key: %s\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+        % (host.encode(), key.encode(), len(body), body)
+    )
+    return sock
+
+
+def _wait_until_refusing(url: str, timeout: float = 10) -> None:
+    """Wait until the server stopped accepting connections (its first shutdown step)."""
+    host, port = url.removeprefix("http://").split(":")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+        except ConnectionRefusedError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("still accepting connections after SIGTERM")
 
 
 def test_sigterm_answers_in_flight_requests_and_commits_the_queue(tmp_path: Path) -> None:
@@ -51,22 +80,17 @@ def test_sigterm_answers_in_flight_requests_and_commits_the_queue(tmp_path: Path
         key = server.create_source("drain")
         with held_write_lock(data / "tidings.db"):
             waiting = [
-                _post_in_background(
-                    server.url, key, ledger, [_event(f"w{n}-a"), _event(f"w{n}-b")], timeout=60
-                )
+                _post_in_background(server.url, key, ledger, [_event(f"w{n}-a"), _event(f"w{n}-b")])
                 for n in range(IN_FLIGHT)
             ]
-            # Clients that give up before their commit: their events are queued all the same.
-            abandoned = [
-                _post_in_background(server.url, key, ledger, [_event(f"gone{n}")], timeout=0.5)
-                for n in range(ABANDONED)
-            ]
+            gone = [[_event(f"gone{n}")] for n in range(ABANDONED)]
+            sockets = [_send_without_reading(server.url, key, events) for events in gone]
             wait_for_depth(server.url, 2 * IN_FLIGHT + ABANDONED)
-            for thread in abandoned:
-                thread.join(10)
-            assert ledger.statuses["transport"] == ABANDONED
+            for sock, events in zip(sockets, gone, strict=True):
+                sock.close()
+                ledger.unanswered(events)
             server.proc.send_signal(signal.SIGTERM)
-            time.sleep(1)
+            _wait_until_refusing(server.url)
             # Still shutting down: held up by the requests waiting for their commit.
             assert server.proc.poll() is None
             with httpx.Client(base_url=server.url, timeout=5) as http:
