@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
 
 from tests.services import postgres_schema
+
+# The tests log their figures at INFO (--log-cli-level=INFO); one line per request is noise.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
