@@ -33,6 +33,8 @@ class Ledger:
     sent: set[str] = field(default_factory=set)
     #: Message ids that were retried at least once.
     retried: set[str] = field(default_factory=set)
+    #: Retried events the server already had (committed, but the answer was lost).
+    retried_duplicates: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def post(
@@ -84,6 +86,7 @@ class Ledger:
                 while True:
                     response = self.post(http, key, events)
                     if response is not None and response.status_code == 200:
+                        self.retried_duplicates += response.json()["duplicates"]
                         break
                     with self.lock:
                         self.unacked.remove(events)
