@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> HotPath:
             batch_max_events=settings.batch_max_events,
             observe_commit=metrics.observe_commit,
             on_commit=hub.committed,
+            refuse=hub.outage,
         )
         metrics.track_queue(lambda: writer.depth)
         writer.start()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.reliability.tcp_proxy import TcpProxy, tcp_proxy
 from tests.services import redis_url
 from tidings.bus import EVENTS, NOTIFY, Bus, open_bus
 from tidings.bus import redis as redis_bus
@@ -117,3 +118,33 @@ def test_redis_delivers_across_processes() -> None:
 def test_unknown_bus_scheme_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="bus_url"):
         open_bus("kafka://x")
+
+
+def test_redis_bus_reports_a_lost_connection_and_reconnects_by_itself() -> None:
+    redis_url()  # skip locally (fail under CI) when Redis is down
+
+    async def scenario(proxy: TcpProxy) -> list[bytes]:
+        bus = open_bus(f"redis://{proxy.address}/0")
+        got: list[bytes] = []
+        await bus.start(lambda topic, payload: got.append(payload))
+        try:
+            assert bus.connected
+            proxy.cut()
+            await _until(lambda: not bus.connected)
+            with pytest.raises(Exception):  # noqa: B017 - whatever redis-py raises
+                await bus.ping()
+            proxy.restore()
+            await _until(lambda: bus.connected)
+            # Subscribed again: publications reach this process once more.
+            await bus.publish(EVENTS, b"[1]")
+            await _until(lambda: got == [b"[1]"])
+        finally:
+            await bus.close()
+        return got
+
+    with tcp_proxy("127.0.0.1", 6379) as proxy:
+        asyncio.run(scenario(proxy))
+
+
+def test_memory_bus_is_always_connected() -> None:
+    assert open_bus("memory://").connected

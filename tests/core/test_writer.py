@@ -85,3 +85,27 @@ def test_duplicates_within_one_group_commit_are_stored_once(storage: GatedStorag
     asyncio.run(scenario())
     assert storage.count_events() == 2
     storage.shutdown()
+
+
+def test_refuse_hook_turns_new_work_away_until_it_clears(storage: GatedStorage) -> None:
+    outage: list[str] = ["the bus is down"]
+
+    async def scenario() -> None:
+        writer = Writer(
+            storage,
+            max_queue_events=100,
+            batch_max_events=100,
+            refuse=lambda: outage[0] if outage else None,
+        )
+        storage.gate.set()
+        writer.start()
+        with pytest.raises(Unavailable, match="the bus is down"):
+            writer.submit(_drafts(2))
+        assert writer.depth == 0  # refused work is not queued
+        outage.clear()
+        assert len(await writer.submit(_drafts(2))) == 2
+        await writer.stop()
+
+    asyncio.run(scenario())
+    assert storage.count_events() == 2
+    storage.shutdown()

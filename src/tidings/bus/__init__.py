@@ -39,6 +39,12 @@ class Bus(ABC):
     async def ping(self) -> None:
         """Raise if the bus cannot be reached."""
 
+    @property
+    def connected(self) -> bool:
+        """False while the bus is known to be unreachable. Ingest is refused then: events
+        committed meanwhile would never reach the live streams of other processes."""
+        return True
+
     @abstractmethod
     async def publish(self, topic: str, payload: bytes) -> None: ...
 

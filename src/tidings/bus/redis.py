@@ -12,6 +12,8 @@ import logging
 from collections.abc import Iterable
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from tidings.bus import Bus, Deliver
 
@@ -19,6 +21,12 @@ log = logging.getLogger("tidings.bus")
 PREFIX = "tidings:"
 APPLAUSE_KEY = PREFIX + "applause"
 PRESENT_KEY = PREFIX + "present"
+#: A command retries a dropped connection briefly (a Redis restart or failover), then
+#: fails, so an outage is noticed in well under a second rather than after redis-py's
+#: default ten retries.
+RETRY = Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=3)
+#: Seconds between attempts to subscribe again after the bus connection was lost.
+RECONNECT_PAUSE = 0.5
 
 
 class RedisBus(Bus):
@@ -28,6 +36,11 @@ class RedisBus(Bus):
         self._reader: asyncio.Task[None] | None = None
         self._deliver: Deliver | None = None
         self._ready = asyncio.Event()
+        self._connected = False
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
 
     @property
     def client(self) -> aioredis.Redis:
@@ -37,7 +50,7 @@ class RedisBus(Bus):
 
     async def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
-        self._client = aioredis.from_url(self.url)
+        self._client = aioredis.from_url(self.url, retry=RETRY)
         await self._client.ping()
         self._reader = asyncio.create_task(self._read(), name="tidings-bus-reader")
         # Subscribed before start returns, so nothing published after startup is missed.
@@ -45,9 +58,12 @@ class RedisBus(Bus):
 
     async def _read(self) -> None:
         while True:
+            pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub = self.client.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(*(PREFIX + t for t in ("events", "notify")))
+                if not self._connected and self._ready.is_set():
+                    log.warning("redis bus connection is back")
+                self._connected = True
                 self._ready.set()
                 async for message in pubsub.listen():
                     if message.get("type") != "message" or self._deliver is None:
@@ -63,9 +79,15 @@ class RedisBus(Bus):
                 raise
             # A dropped connection must not end live delivery: reconnect after a pause.
             except Exception as exc:  # noqa: BLE001
-                log.warning("redis bus connection lost (%s); reconnecting", exc)
+                if self._connected or not self._ready.is_set():
+                    log.warning("redis bus connection lost (%s); reconnecting", exc)
+                self._connected = False
                 self._ready.set()
-                await asyncio.sleep(1)
+                await asyncio.sleep(RECONNECT_PAUSE)
+            finally:
+                # The old connection is dead or closing: release it, not leak one per retry.
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def close(self) -> None:
         if self._reader is not None:

@@ -282,6 +282,10 @@ class Hub:
         self._tasks = []
         await self.bus.close()
 
+    def outage(self) -> str | None:
+        """Why ingest must be refused now, or None: the writer's ``refuse`` hook."""
+        return None if self.bus.connected else "the live event bus is unreachable"
+
     # -- publishing (writer thread -> loop -> bus) ---------------------------------------------
     def committed(self, drafts: Sequence[EventDraft], results: Sequence[InsertResult]) -> None:
         """The writer's ``on_commit`` hook; runs in the writer thread after each commit."""
@@ -468,9 +472,14 @@ class Hub:
 
     async def _applause_loop(self) -> None:
         level = 0
+        failing = False
         while True:
             await asyncio.sleep(self.applause_interval)
             try:
                 level = await self.applause_tick(level)
+                failing = False
             except Exception as exc:  # noqa: BLE001 - keep broadcasting after a bus hiccup
-                log.warning("applause round failed: %s", exc)
+                # Once per outage, not once per round for as long as it lasts.
+                if not failing:
+                    log.warning("applause rounds failing: %s", exc)
+                failing = True

@@ -92,12 +92,15 @@ class RedisBuckets:
         try:
             import redis.asyncio as aioredis
             from redis.exceptions import RedisError
+
+            from tidings.bus.redis import RETRY
         except ImportError:  # pragma: no cover - depends on the installed extras
             raise RuntimeError(
                 "a redis:// rate-limit URL needs redis-py: pip install 'tidings[redis]'"
             ) from None
         self.prefix = prefix
-        self._redis: Any = aioredis.from_url(url)
+        # Retry as briefly as the bus does: during an outage every request waits for this.
+        self._redis: Any = aioredis.from_url(url, retry=RETRY)
         self._script: Any = self._redis.register_script(_LUA)
         self._errors: tuple[type[Exception], ...] = (RedisError, OSError)
         self._failing = False

@@ -6,6 +6,8 @@ Invariants:
 - The queue holds at most ``max_queue_events``; beyond that :meth:`Writer.submit` raises
   :class:`~tidings.errors.Overloaded` at once instead of growing memory.
 - :meth:`Writer.stop` refuses new work, commits everything already queued, then returns.
+- While ``refuse()`` names a reason (a service the commit depends on is down), new work
+  is refused with :class:`~tidings.errors.Unavailable`.
 
 The thread takes *everything* queued (up to ``batch_max_events``) per transaction, so under
 load each commit's fsync is shared by many requests, and an idle server commits at once.
@@ -23,6 +25,7 @@ from collections.abc import Callable, Sequence
 
 from tidings.core.events import EventDraft
 from tidings.errors import Overloaded, TidingsError, Unavailable
+from tidings.outages import describe
 from tidings.storage.base import InsertResult, Storage
 
 log = logging.getLogger("tidings.writer")
@@ -46,12 +49,14 @@ class Writer:
         batch_max_events: int,
         on_commit: Committed | None = None,
         observe_commit: Callable[[float, int], None] | None = None,
+        refuse: Callable[[], str | None] | None = None,
     ) -> None:
         self.storage = storage
         self.max_queue_events = max_queue_events
         self.batch_max_events = batch_max_events
         self.on_commit = on_commit
         self.observe_commit = observe_commit
+        self.refuse = refuse
         self._queue: deque[_Item] = deque()
         self._pending = 0
         self._cond = threading.Condition()
@@ -92,11 +97,13 @@ class Writer:
 
         Raises:
             Overloaded: the queue is full; answer 503 with Retry-After.
-            Unavailable: the writer is stopping or was never started.
+            Unavailable: the writer is stopping or was never started, or ``refuse`` said no.
         """
         loop = self._loop
         if loop is None:
             raise Unavailable("writer is not running. Did the app lifespan run?")
+        if self.refuse is not None and (reason := self.refuse()) is not None:
+            raise Unavailable(reason)
         future: asyncio.Future[list[InsertResult]] = loop.create_future()
         count = len(drafts)
         with self._cond:
@@ -147,7 +154,7 @@ class Writer:
         # Any driver error (sqlite3, psycopg, ...) must fail the waiting requests, not the writer.
         except Exception as exc:  # noqa: BLE001
             if len(items) == 1:
-                log.error("commit failed: %s", exc)
+                log.error("commit failed: %s", describe(exc))
                 return [_unavailable(exc)]
             # One request's bad luck must not fail its neighbours: retry each on its own.
             return [self._commit_one(batch) for batch, _ in items]
@@ -165,7 +172,7 @@ class Writer:
         try:
             results = self.storage.insert_batch(batch)
         except Exception as exc:  # noqa: BLE001 - same reason as in _commit
-            log.error("commit failed: %s", exc)
+            log.error("commit failed: %s", describe(exc))
             return _unavailable(exc)
         self._notify(batch, results)
         return results

@@ -23,6 +23,7 @@ from tidings.errors import (
     Unauthenticated,
     Unavailable,
 )
+from tidings.outages import describe, is_outage
 
 log = logging.getLogger("tidings.http")
 
@@ -114,6 +115,16 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    if is_outage(exc):
+        # A service that went away is not a bug: 503 tells clients to retry, and a
+        # traceback per request would flood the log for as long as the outage lasts.
+        log.warning("service unavailable: %s", describe(exc))
+        return problem(
+            503,
+            f"A backing service is unavailable ({type(exc).__name__}); retry shortly.",
+            code=Unavailable.code,
+            headers={"Retry-After": "1"},
+        )
     request_id = secrets.token_hex(8)
     log.error("unhandled error (request %s)", request_id, exc_info=exc)
     return problem(500, f"Internal error; request id {request_id}.", code="internal")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from starlette.concurrency import run_in_threadpool
@@ -10,8 +11,11 @@ from starlette.responses import JSONResponse, Response
 
 from tidings.http.deps import require_reader, runtime
 from tidings.http.metrics import CONTENT_TYPE
+from tidings.outages import describe
 
 log = logging.getLogger("tidings.http")
+#: Seconds a readiness check waits for one service before calling it unavailable.
+READY_TIMEOUT = 3.0
 
 
 async def healthz(request: Request) -> Response:
@@ -20,18 +24,22 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Storage answers and the writer is running; 503 otherwise."""
+    """Storage and the bus answer and the writer is running; 503 otherwise, within
+    READY_TIMEOUT even when a service hangs instead of refusing."""
     rt = runtime(request)
     try:
-        await run_in_threadpool(rt.storage.ping)
+        await asyncio.wait_for(run_in_threadpool(rt.storage.ping), READY_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - whatever the driver raises means "not ready"
-        log.warning("readiness check failed: %s", exc)
-        return JSONResponse({"status": "unavailable", "storage": str(type(exc).__name__)}, 503)
+        log.warning("readiness check failed: storage: %s", describe(exc))
+        return JSONResponse({"status": "unavailable", "storage": type(exc).__name__}, 503)
+    bus = request.app.state.live.bus
     try:
-        await request.app.state.live.bus.ping()
+        if not bus.connected:
+            raise ConnectionError("bus connection lost")
+        await asyncio.wait_for(bus.ping(), READY_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - whatever the bus client raises means "not ready"
-        log.warning("readiness check failed: bus: %s", exc)
-        return JSONResponse({"status": "unavailable", "bus": str(type(exc).__name__)}, 503)
+        log.warning("readiness check failed: bus: %s", describe(exc))
+        return JSONResponse({"status": "unavailable", "bus": type(exc).__name__}, 503)
     return JSONResponse({"status": "ok", "storage": "ok", "queue_depth": rt.writer.depth})
 
 
