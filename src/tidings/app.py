@@ -67,6 +67,8 @@ def create_app(settings: Settings) -> HotPath:
             burst=settings.rate_limit_burst,
             anon_rate=settings.anonymous_rate_limit / 60,
             anon_burst=settings.anonymous_rate_limit_burst,
+            login_rate=settings.login_failures_per_minute / 60,
+            login_burst=settings.login_failures_burst,
         )
         pruner = Pruner(storage, settings.retention_days)
         pruner.start()

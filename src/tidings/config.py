@@ -53,6 +53,13 @@ SETTINGS: tuple[Setting, ...] = (
         "anonymous_rate_limit_burst", 100, "Requests one IP may send at once without credentials."
     ),
     Setting(
+        "login_failures_per_minute",
+        6,
+        "Failed logins per minute one address may make for one username (dashboard and HTTP "
+        "Basic); ten times as many per username from all addresses (0: no limit).",
+    ),
+    Setting("login_failures_burst", 5, "Failed logins in a row before the limit applies."),
+    Setting(
         "rate_limit_url",
         "",
         "Where rate-limit buckets live: memory://, or redis://... to share them between "
@@ -95,6 +102,8 @@ class Settings:
     rate_limit_burst: int = 10000
     anonymous_rate_limit: int = 1200
     anonymous_rate_limit_burst: int = 100
+    login_failures_per_minute: int = 6
+    login_failures_burst: int = 5
     rate_limit_url: str = ""
 
     @property
