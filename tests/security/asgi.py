@@ -59,7 +59,7 @@ async def _call(
     }
     task = asyncio.create_task(app(scope, receive, send))
     try:
-        done, _ = await asyncio.wait([started, task], timeout=15, return_when="FIRST_COMPLETED")
+        await asyncio.wait([started, task], timeout=15, return_when="FIRST_COMPLETED")
         if not started.done():
             if task.done():
                 task.result()  # an exception escaping the app is the test's failure
