@@ -148,6 +148,7 @@ TABLE: dict[tuple[str, str], dict[str, str | int]] = {
     ("POST", "/segmentio/event"): OPEN,
     ("GET", "/event"): INGEST,
     ("POST", "/event"): INGEST,
+    ("OPTIONS", "/event"): OPEN,
     # OpenSlides-style
     ("GET", "/system/health"): OPEN,
     ("GET", "/system/autoupdate"): LIVE_SYSTEM,
