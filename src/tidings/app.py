@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -39,7 +40,15 @@ def create_app(settings: Settings) -> HotPath:
         await run_in_threadpool(storage.startup)
         generated = await run_in_threadpool(ensure_admin, storage, settings.admin_password)
         if generated:
-            log.warning("created user 'admin' with password %s (shown once)", generated)
+            # Shown once on the terminal, not logged: log handlers ship records to files and
+            # services that keep them, and secrets never go there.
+            print(
+                f"Created user 'admin' with password: {generated}\n"
+                "It is shown only this once; change it with `tidings user set-password admin`.",
+                file=sys.stderr,
+                flush=True,
+            )
+            log.warning("created user 'admin' with a random password, shown once on stderr")
         metrics = Metrics()
         hub = Hub(
             open_bus(settings.bus_url),
@@ -68,6 +77,8 @@ def create_app(settings: Settings) -> HotPath:
             burst=settings.rate_limit_burst,
             anon_rate=settings.anonymous_rate_limit / 60,
             anon_burst=settings.anonymous_rate_limit_burst,
+            login_rate=settings.login_failures_per_minute / 60,
+            login_burst=settings.login_failures_burst,
         )
         pruner = Pruner(storage, settings.retention_days)
         pruner.start()

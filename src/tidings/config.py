@@ -53,6 +53,13 @@ SETTINGS: tuple[Setting, ...] = (
         "anonymous_rate_limit_burst", 100, "Requests one IP may send at once without credentials."
     ),
     Setting(
+        "login_failures_per_minute",
+        6,
+        "Failed logins per minute one address may make for one username (dashboard and HTTP "
+        "Basic); ten times as many per username from all addresses (0: no limit).",
+    ),
+    Setting("login_failures_burst", 5, "Failed logins in a row before the limit applies."),
+    Setting(
         "rate_limit_url",
         "",
         "Where rate-limit buckets live: memory://, or redis://... to share them between "
@@ -95,6 +102,8 @@ class Settings:
     rate_limit_burst: int = 10000
     anonymous_rate_limit: int = 1200
     anonymous_rate_limit_burst: int = 100
+    login_failures_per_minute: int = 6
+    login_failures_burst: int = 5
     rate_limit_url: str = ""
 
     @property
@@ -199,6 +208,16 @@ def load(
     return settings
 
 
+def redact_url(url: str) -> str:
+    """``url`` with its password (``scheme://user:PASSWORD@host``) replaced by ``***``: URLs
+    are shown in messages and errors, their passwords never."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
+
+
 def _check(settings: Settings) -> None:
     if not 0 < settings.port < 65536:
         raise ConfigError(f"port: must be between 1 and 65535, got {settings.port}")
@@ -207,15 +226,17 @@ def _check(settings: Settings) -> None:
     url = settings.resolved_database_url
     if not url.startswith(("sqlite://", "postgresql://", "postgres://", "postgresql+psycopg://")):
         raise ConfigError(
-            f"database_url: unsupported scheme in {url!r} (use sqlite:// or postgresql://)"
+            f"database_url: unsupported scheme in {redact_url(url)!r} "
+            "(use sqlite:// or postgresql://)"
         )
     if not settings.bus_url.startswith(("memory://", "redis://", "rediss://")):
         raise ConfigError(
-            f"bus_url: unsupported scheme in {settings.bus_url!r} (use memory:// or redis://)"
+            f"bus_url: unsupported scheme in {redact_url(settings.bus_url)!r} "
+            "(use memory:// or redis://)"
         )
     if not settings.resolved_rate_limit_url.startswith(("memory://", "redis://", "rediss://")):
         raise ConfigError(
-            f"rate_limit_url: unsupported scheme in {settings.rate_limit_url!r}"
+            f"rate_limit_url: unsupported scheme in {redact_url(settings.rate_limit_url)!r}"
             " (use memory:// or redis://)"
         )
     if settings.log_level not in ("debug", "info", "warning", "error"):

@@ -116,3 +116,75 @@ def test_the_synchronous_answer_is_only_given_for_in_process_buckets() -> None:
     assert off.credential_now("c") == 0
     asyncio.run(redis.close())
     asyncio.run(off.close())
+
+
+def test_peeking_at_a_bucket_takes_nothing() -> None:
+    buckets = MemoryBuckets()
+    assert [buckets.peek_now("k", 1.0, 1, 0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    buckets.take_now("k", 1.0, 1, 0.0)
+    assert buckets.peek_now("k", 1.0, 1, 0.0) == 1.0
+    assert buckets.peek_now("k", 1.0, 1, 1.0) == 0.0
+
+
+def _login_limiter(buckets: MemoryBuckets | RedisBuckets) -> RateLimiter:
+    return RateLimiter(
+        buckets, rate=0, burst=1, anon_rate=0, anon_burst=1, login_rate=1 / 60, login_burst=2
+    )
+
+
+async def _failures(limiter: RateLimiter, user: str, ip: str, times: int) -> list[int]:
+    waits = []
+    for _ in range(times):
+        waits.append(await limiter.login_blocked(user, ip))
+        await limiter.login_failed(user, ip)
+    return waits
+
+
+def test_failed_logins_block_that_username_from_that_address() -> None:
+    limiter = _login_limiter(MemoryBuckets())
+
+    async def run() -> tuple[list[int], int, int]:
+        waits = await _failures(limiter, "admin", "192.0.2.1", 3)
+        other_user = await limiter.login_blocked("alice", "192.0.2.1")
+        other_ip = await limiter.login_blocked("admin", "192.0.2.2")
+        return waits, other_user, other_ip
+
+    waits, other_user, other_ip = asyncio.run(run())
+    assert waits[:2] == [0, 0] and 1 <= waits[2] <= 30
+    assert other_user == 0 and other_ip == 0
+
+
+def test_failed_logins_from_many_addresses_block_the_username() -> None:
+    limiter = _login_limiter(MemoryBuckets())
+
+    async def run() -> int:
+        # Ten times one address's budget (2), one failure from each of 20 addresses.
+        for n in range(20):
+            await limiter.login_failed("admin", f"192.0.2.{n}")
+        return await limiter.login_blocked("admin", "198.51.100.1")
+
+    assert asyncio.run(run()) >= 1
+
+
+def test_login_throttling_is_shared_through_redis() -> None:
+    url, prefix = redis_url(), f"test:{secrets.token_hex(6)}:"
+
+    async def run() -> tuple[list[int], int]:
+        first, second = (
+            _login_limiter(RedisBuckets(url, prefix)),
+            _login_limiter(RedisBuckets(url, prefix)),
+        )
+        try:
+            waits = await _failures(first, "admin", "192.0.2.1", 2)
+            return waits, await second.login_blocked("admin", "192.0.2.1")
+        finally:
+            await first.close()
+            await second.close()
+
+    waits, blocked = asyncio.run(run())
+    assert waits == [0, 0] and blocked >= 1
+
+
+def test_a_zero_login_rate_turns_throttling_off() -> None:
+    limiter = RateLimiter(MemoryBuckets(), rate=0, burst=1, anon_rate=0, anon_burst=1)
+    assert asyncio.run(_failures(limiter, "admin", "192.0.2.1", 5)) == [0] * 5

@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 
+from tidings.config import redact_url
 from tidings.errors import ConfigError
 
 #: Topic of committed events (payload: a JSON array of native event objects).
@@ -77,4 +78,6 @@ def open_bus(url: str) -> Bus:
                 f"bus_url: the redis bus needs {exc.name} (pip install 'tidings[redis]')"
             ) from None
         return RedisBus(url)
-    raise ConfigError(f"bus_url: unsupported scheme in {url!r} (use memory:// or redis://)")
+    raise ConfigError(
+        f"bus_url: unsupported scheme in {redact_url(url)!r} (use memory:// or redis://)"
+    )

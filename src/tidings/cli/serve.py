@@ -11,7 +11,7 @@ from types import FrameType
 import click
 
 from tidings.cli.common import fail, opened_storage, settings_from
-from tidings.config import Settings
+from tidings.config import Settings, redact_url
 from tidings.core.bootstrap import ensure_admin, secret_key
 
 
@@ -39,7 +39,7 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
 def init(ctx: click.Context) -> None:
     """Create the data directory and database, and the admin user."""
     settings = _prepare(settings_from(ctx))
-    click.echo(f"database ready at {settings.resolved_database_url}")
+    click.echo(f"database ready at {redact_url(settings.resolved_database_url)}")
 
 
 @click.command()

@@ -63,6 +63,11 @@ def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
+def _pair_digest(username: str, password: str) -> str:
+    # The cache key of a verified login: the password itself is never kept in memory.
+    return hashlib.sha256(f"{username}\x00{password}".encode()).hexdigest()
+
+
 def check_role(role: str) -> str:
     if role not in ROLES:
         raise Invalid.field("role", f"must be one of {', '.join(ROLES)}")
@@ -160,8 +165,15 @@ class Authenticator:
             return False
         return None
 
+    def cached_user(self, username: str, password: str) -> User | None:
+        """A cache-only password check: the user, if this pair was verified recently."""
+        hit = self._users.get(_pair_digest(username, password))
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return None
+
     def user_for_password(self, username: str, password: str) -> User | None:
-        digest = hashlib.sha256(f"{username}\x00{password}".encode()).hexdigest()
+        digest = _pair_digest(username, password)
         now = time.monotonic()
         hit = self._users.get(digest)
         if hit is not None and hit[0] > now:

@@ -22,6 +22,7 @@ MAX_MEMORY_BUCKETS = 100_000
 _LUA = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3] or '1')
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
@@ -33,10 +34,14 @@ if tokens == nil or ts == nil then
 end
 tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
 local wait = 0
+if tokens < 1 then
+  wait = (1 - tokens) / rate
+end
+if cost == 0 then
+  return tostring(wait)
+end
 if tokens >= 1 then
   tokens = tokens - 1
-else
-  wait = (1 - tokens) / rate
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
@@ -47,6 +52,9 @@ return tostring(wait)
 class Buckets(Protocol):
     async def take(self, key: str, rate: float, burst: int) -> float:
         """Take one token; 0.0 when allowed, else seconds until a token is back."""
+
+    async def peek(self, key: str, rate: float, burst: int) -> float:
+        """Like :meth:`take`, but leave the bucket as it is."""
 
     async def close(self) -> None: ...
 
@@ -59,6 +67,14 @@ class MemoryBuckets:
 
     async def take(self, key: str, rate: float, burst: int) -> float:
         return self.take_now(key, rate, burst, time.monotonic())
+
+    async def peek(self, key: str, rate: float, burst: int) -> float:
+        return self.peek_now(key, rate, burst, time.monotonic())
+
+    def peek_now(self, key: str, rate: float, burst: int, now: float) -> float:
+        tokens, last = self._buckets.get(key, (float(burst), now))
+        tokens = min(float(burst), tokens + max(0.0, now - last) * rate)
+        return 0.0 if tokens >= 1 else (1 - tokens) / rate
 
     def take_now(self, key: str, rate: float, burst: int, now: float) -> float:
         tokens, last = self._buckets.get(key, (float(burst), now))
@@ -106,8 +122,14 @@ class RedisBuckets:
         self._failing = False
 
     async def take(self, key: str, rate: float, burst: int) -> float:
+        return await self._run(key, rate, burst, 1)
+
+    async def peek(self, key: str, rate: float, burst: int) -> float:
+        return await self._run(key, rate, burst, 0)
+
+    async def _run(self, key: str, rate: float, burst: int, cost: int) -> float:
         try:
-            wait = await self._script(keys=[self.prefix + key], args=[rate, burst])
+            wait = await self._script(keys=[self.prefix + key], args=[rate, burst, cost])
         except self._errors as exc:
             # Fail open, see the module docstring.
             self._warn(exc)
@@ -124,8 +146,14 @@ class RedisBuckets:
         await self._redis.aclose()
 
 
+#: A username's own failure budget is this many times one address's: guessing one account
+#: from many addresses is slowed too, while one noisy address cannot lock its owner out fast.
+LOGIN_USER_FACTOR = 10
+
+
 class RateLimiter:
-    """Limits for credentials (``rate``/``burst``) and for anonymous IPs (``anon_*``).
+    """Limits for credentials (``rate``/``burst``), for anonymous IPs (``anon_*``) and for
+    failed logins (``login_*``: per username and address, and per username).
 
     A rate of 0 turns that limit off.
     """
@@ -138,12 +166,16 @@ class RateLimiter:
         burst: int,
         anon_rate: float,
         anon_burst: int,
+        login_rate: float = 0.0,
+        login_burst: int = 1,
     ) -> None:
         self.buckets = buckets
         self.rate = rate
         self.burst = max(1, burst)
         self.anon_rate = anon_rate
         self.anon_burst = max(1, anon_burst)
+        self.login_rate = login_rate
+        self.login_burst = max(1, login_burst)
         self._memory = buckets if isinstance(buckets, MemoryBuckets) else None
 
     def credential_now(self, credential: str) -> int | None:
@@ -168,6 +200,34 @@ class RateLimiter:
         if self.anon_rate <= 0:
             return 0
         return _ceil(await self.buckets.take("ip:" + ip, self.anon_rate, self.anon_burst))
+
+    def _login_buckets(self, username: str, ip: str) -> list[tuple[str, float, int]]:
+        # Keys hold at most 150 characters of the name: usernames are capped like that,
+        # and a made-up megabyte of name must not become a megabyte of key.
+        name = username[:150]
+        factor = LOGIN_USER_FACTOR
+        return [
+            (f"login:{ip}:{name}", self.login_rate, self.login_burst),
+            (f"login-user:{name}", self.login_rate * factor, self.login_burst * factor),
+        ]
+
+    async def login_blocked(self, username: str, ip: str) -> int:
+        """Seconds until ``username`` may try a password again from ``ip`` (0 = now).
+
+        Asked before the password is checked, so a throttled guesser learns nothing, not
+        even from the right password. Usernames that do not exist are throttled the same.
+        """
+        if self.login_rate <= 0:
+            return 0
+        waits = [await self.buckets.peek(k, r, b) for k, r, b in self._login_buckets(username, ip)]
+        return _ceil(max(waits))
+
+    async def login_failed(self, username: str, ip: str) -> None:
+        """Count a wrong password for ``username`` from ``ip``."""
+        if self.login_rate <= 0:
+            return
+        for key, rate, burst in self._login_buckets(username, ip):
+            await self.buckets.take(key, rate, burst)
 
     async def close(self) -> None:
         await self.buckets.close()

@@ -16,7 +16,7 @@ from tidings.core.ratelimit import RateLimiter
 from tidings.core.writer import Writer
 from tidings.errors import Forbidden, RateLimited, Unauthenticated
 from tidings.http.metrics import Metrics
-from tidings.storage.base import Source, Storage
+from tidings.storage.base import Source, Storage, User
 
 
 @dataclass
@@ -165,6 +165,29 @@ async def source_for(request: Request, key: str | None) -> Source:
     return source
 
 
+async def check_password(request: Request, username: str, password: str) -> User | None:
+    """The user, if ``password`` is theirs; None if not (or no such user).
+
+    Raises RateLimited, before any check, while this username has failed too often from this
+    address (or from everywhere): the same for users that exist and those that do not.
+    """
+    rt = runtime(request)
+    user = rt.auth.cached_user(username, password)
+    if user is not None:
+        # Verified moments ago, so no guess: skip the throttle's bucket lookup.
+        return user
+    limiter = rt.limiter
+    ip = client_ip(request)
+    if limiter is not None:
+        wait = await limiter.login_blocked(username, ip)
+        if wait:
+            raise RateLimited(wait, "Too many failed logins.")
+    user = await run_in_threadpool(rt.auth.user_for_password, username, password)
+    if user is None and limiter is not None:
+        await limiter.login_failed(username, ip)
+    return user
+
+
 async def principal(request: Request) -> Principal:
     """The caller behind HTTP Basic (a user) or a Bearer token (API token: a user; OAuth2
     access token: a client with scopes). Raises Unauthenticated when there is none."""
@@ -183,7 +206,7 @@ async def principal(request: Request) -> Principal:
         raise await _unauthenticated(
             request, Unauthenticated("Log in with HTTP Basic or send a Bearer token.")
         )
-    user = await run_in_threadpool(runtime(request).auth.user_for_password, *basic)
+    user = await check_password(request, *basic)
     if user is None:
         raise await _unauthenticated(request, Unauthenticated("Wrong username or password."))
     credential = f"user:{user.username}"

@@ -91,7 +91,9 @@ ROUTES: list[BaseRoute] = [
     *(Route(path, handler, methods=["POST"]) for path, handler in segment.ENDPOINTS.items()),
     *(Route(path, cors.preflight, methods=["OPTIONS"]) for path in segment.ENDPOINTS),
     Route("/segmentio/event", edx.segmentio_event, methods=["POST"]),
-    Route("/event", legacy_event.user_track, methods=["GET", "POST"]),
+    # edX's legacy browser endpoint: pages of the LMS (another origin) send with a write key.
+    Route("/event", cors.open_to_any_origin(legacy_event.user_track), methods=["GET", "POST"]),
+    Route("/event", cors.preflight, methods=["OPTIONS"]),
     Route("/api/v1/events", erase.erase_events, methods=["DELETE"]),
     Route("/api/v1/live", live.live, methods=["GET"]),
     Route("/system/health", autoupdate.health, methods=["GET"]),

@@ -179,7 +179,10 @@ async def _track(request: Request) -> Response:
     if not secret or not same(key, secret):
         # Wrong keys count against the caller's address, which slows guessing (429).
         await limit_anonymous(request)
-        return _answer(401, False, "Unauthorized")
+        response = _answer(401, False, "Unauthorized")
+        # The secret travels as ?key=; the header still says "who are you?" (RFC 9110).
+        response.headers["WWW-Authenticate"] = 'Key realm="segmentio", param="key"'
+        return response
     body = await read_body(request, settings.max_body_bytes)
     try:
         event = orjson.loads(body)

@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.core.live import Ended, Overflow, Subscription
 from tidings.errors import Forbidden, TidingsError, TooLarge, Unauthenticated
+from tidings.http.dashboard.auth import SESSION_COOKIE, visitor
+from tidings.http.deps import runtime
 from tidings.http.stream import LiveResponse
 from tidings.http.streamauth import stream_user
 
@@ -81,8 +85,23 @@ def invalid(msg: str) -> RouteError:
 
 
 async def caller(request: Request, *, login_msg: str | None = None) -> int:
-    """The caller's user id (0 = anonymous, when allowed). With ``login_msg`` an anonymous
-    caller is refused with that message."""
+    """The caller's user id (0 = anonymous, when allowed). With ``login_msg`` the caller
+    acts (sends), so it must be a user: anonymous callers get 401 with that message, OAuth2
+    clients (which may read but are nobody) 403.
+
+    Without ``Authorization``, a dashboard session cookie names the user too (api.md 3.6:
+    autoupdate clients run in the logged-in browser).
+    """
+    if "authorization" not in request.headers and SESSION_COOKIE in request.cookies:
+        who = await visitor(request)
+        if who is not None:
+            if login_msg is not None and not same_origin(request):
+                # A cookie rides along on requests other sites make; only our own pages
+                # may act with it (reads are safe: other origins cannot see the answer).
+                raise RouteError(403, "forbidden", "Cross-site requests may not act as you.")
+            user = await run_in_threadpool(runtime(request).storage.get_user, who.username)
+            if user is not None:
+                return user.id
     try:
         uid = await stream_user(request)
     except Unauthenticated as exc:
@@ -90,8 +109,21 @@ async def caller(request: Request, *, login_msg: str | None = None) -> int:
     except Forbidden as exc:
         raise RouteError(403, "forbidden", exc.detail) from None
     if uid == 0 and login_msg is not None:
+        if "authorization" in request.headers:
+            raise RouteError(403, "forbidden", "An OAuth2 client is not a user; " + login_msg)
         raise RouteError(401, "auth_required", login_msg)
     return uid
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a browser says the request comes from our own pages (or it is no browser)."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 async def lines(sub: Subscription[bytes], first: list[bytes]) -> AsyncGenerator[bytes, None]:

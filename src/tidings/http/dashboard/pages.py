@@ -12,14 +12,14 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from tidings.core.aggregate import FUNCTIONS, aggregate
 from tidings.core.buckets import GRANULARITIES
 from tidings.core.timeparse import now_us, to_iso
-from tidings.errors import Invalid, TidingsError
+from tidings.errors import Invalid, RateLimited, TidingsError
 from tidings.http.api.aggregates import parse_params
 from tidings.http.dashboard import auth, explorer
 from tidings.http.dashboard.auth import Visitor
 from tidings.http.dashboard.opencast import summary as opencast_summary
 from tidings.http.dashboard.overview import overview
 from tidings.http.dashboard.render import page, render, safe_next
-from tidings.http.deps import runtime
+from tidings.http.deps import check_password, limit_anonymous, runtime
 from tidings.http.problems import status_of
 from tidings.storage.activity import session_summaries
 from tidings.storage.base import EventFilter
@@ -54,8 +54,17 @@ async def login(request: Request) -> Response:
     target = safe_next(form.get("next"))
     username, password = form.get("username", ""), form.get("password", "")
     user = None
-    if username and password:
-        user = await run_in_threadpool(runtime(request).auth.user_for_password, username, password)
+    try:
+        if username and password:
+            user = await check_password(request, username, password)
+        if user is None:
+            # Failures also count against the address, like failed HTTP Basic logins, which
+            # slows trying many usernames from one place.
+            await limit_anonymous(request)
+    except RateLimited as exc:
+        response = _login_page(request, target, error=exc.detail, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if user is None:
         return _login_page(request, target, error="Wrong username or password.", status=401)
     response = RedirectResponse(target, status_code=303)
