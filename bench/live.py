@@ -212,12 +212,14 @@ async def produce(
     limits = httpx.Limits(max_connections=64)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         start = time.monotonic()
-        next_due = start
-        requests = []
-        while time.monotonic() - start < duration:
-            requests.append(asyncio.create_task(post(client)))
-            next_due += interval
-            await asyncio.sleep(max(0.0, next_due - time.monotonic()))
+        requests: list[asyncio.Task[None]] = []
+        while (now := time.monotonic()) - start < duration:
+            # Start every request due by now: if this loop lags (the box is busy), it
+            # catches up at once instead of silently lowering the offered rate.
+            due = int((now - start) / interval) + 1
+            while len(requests) < due:
+                requests.append(asyncio.create_task(post(client)))
+            await asyncio.sleep(max(0.0, start + len(requests) * interval - time.monotonic()))
         await asyncio.gather(*requests)
     return sent
 
@@ -290,8 +292,11 @@ async def run(args: argparse.Namespace, url: str, key: str, pid: int) -> dict[st
         "latency_max_ms": round(max(stats.latencies, default=float("nan")) * 1000, 1),
         "from_receipt_p50_ms": round(percentile(stats.from_receipt, 50) * 1000, 1),
         "from_receipt_p99_ms": round(percentile(stats.from_receipt, 99) * 1000, 1),
+        "server_cpu_s": round(cpu_server, 2),
+        "bench_client_cpu_s": round(cpu_client, 2),
         "server_cpu_share": round(cpu_server / elapsed, 2),
         "bench_client_cpu_share": round(cpu_client / elapsed, 2),
+        "elapsed_s": round(elapsed, 1),
         "server_rss_idle_mib": round(rss_idle, 1),
         "server_rss_subscribed_mib": round(rss_subscribed, 1),
         "server_rss_peak_mib": round(peak, 1),
