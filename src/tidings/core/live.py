@@ -171,11 +171,18 @@ class Subscription(Generic[T]):
         self.dropped = asyncio.Event()
         self._parts: deque[Sequence[T]] = deque()
         self._count = 0
-        self._wake = asyncio.Event()
+        #: The reader's pending wait, if it is waiting: a bare future is cheaper to wake
+        #: than an asyncio.Event, and a tick wakes every subscriber.
+        self._waiter: asyncio.Future[None] | None = None
         self._closed = False
         self._ended = False
         self._ping = False
         self._delivered = False
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     @property
     def buffered(self) -> int:
@@ -184,7 +191,7 @@ class Subscription(Generic[T]):
 
     def end(self) -> None:
         self._ended = True
-        self._wake.set()
+        self._wake()
 
     def offer(self, items: Sequence[T]) -> None:
         if self.overflowed or self._closed or not items:
@@ -201,7 +208,7 @@ class Subscription(Generic[T]):
             self._parts.append(items)
             self._count += len(items)
             self._delivered = True
-        self._wake.set()
+        self._wake()
 
     async def get_parts(self, timeout: float | None = None) -> list[Sequence[T]] | None:
         """Everything buffered, as the parts it was offered in, waiting for it; None when a
@@ -213,15 +220,17 @@ class Subscription(Generic[T]):
             Ended: the server is shutting down.
         """
         if not self._parts and not self.overflowed and not self._ended and not self._ping:
-            self._wake.clear()
-            if timeout is None:
-                await self._wake.wait()
-            else:
-                try:
+            self._waiter = waiter = asyncio.get_running_loop().create_future()
+            try:
+                if timeout is None:
+                    await waiter
+                else:
                     async with asyncio.timeout(timeout):
-                        await self._wake.wait()
-                except TimeoutError:
-                    return None
+                        await waiter
+            except TimeoutError:
+                return None
+            finally:
+                self._waiter = None
         if self._ended:
             raise Ended
         if self.overflowed:
@@ -245,7 +254,7 @@ class Subscription(Generic[T]):
         """Ask an idle reader for a keepalive line (one that got nothing since last time)."""
         if not self._delivered:
             self._ping = True
-            self._wake.set()
+            self._wake()
         self._delivered = False
 
     def restart(self) -> None:
