@@ -11,7 +11,16 @@ import pytest
 
 from tidings.bus.memory import MemoryBus
 from tidings.core.events import EventDraft
-from tidings.core.live import Ended, Hub, LiveEvent, Overflow, Subscription, matches
+from tidings.core.live import (
+    Ended,
+    Hub,
+    LiveBatch,
+    LiveEvent,
+    Overflow,
+    Subscription,
+    frames,
+    matches,
+)
 from tidings.storage.base import EventFilter, InsertResult
 
 
@@ -88,7 +97,7 @@ def test_a_full_buffer_overflows_empties_and_stays_empty() -> None:
         sub.offer([5])  # ignored once overflowed: memory does not grow
         with pytest.raises(Overflow):
             await sub.get(1)
-        size = len(sub._items)
+        size = sub.buffered
         sub.restart()
         sub.offer([6])
         return size, await sub.get(1) == [6]
@@ -129,7 +138,7 @@ def test_committed_events_reach_matching_subscribers_from_the_writer_thread() ->
         hub = _hub()
         await hub.start()
         every = hub.subscribe_events(0)
-        only_b = hub.subscribe_events(0, lambda e: matches(EventFilter(names=("b",)), e))
+        only_b = hub.subscribe_events(0, EventFilter(names=("b",)))
         drafts = [_draft(name="a"), _draft(name="b", properties='{"k":1}'), _draft(name="dup")]
         results = [InsertResult(1, False), InsertResult(2, False), InsertResult(9, True)]
         thread = threading.Thread(target=hub.committed, args=(drafts, results))
@@ -143,6 +152,38 @@ def test_committed_events_reach_matching_subscribers_from_the_writer_thread() ->
         return [e.id for e in got_all], [e.id for e in got_b]
 
     assert run(scenario) == ([1, 2], [2])  # a duplicate is not a new event
+
+
+def test_streams_with_equal_filters_share_one_match_and_its_bytes() -> None:
+    async def scenario() -> None:
+        hub = _hub()
+        await hub.start()
+        only_b = [hub.subscribe_events(0, EventFilter(names=("b",))) for _ in range(2)]
+        every = [hub.subscribe_events(0), hub.subscribe_events(0, EventFilter())]
+        assert len(hub._groups) == 2  # the empty filter is the "every event" group
+        drafts = [_draft(name="a"), _draft(name="b")]
+        hub.committed(drafts, [InsertResult(1, False), InsertResult(2, False)])
+        got_b = [await sub.get_parts(5) for sub in only_b]
+        got_all = [await sub.get_parts(5) for sub in every]
+        assert got_b[0] is not None and got_b[1] is not None
+        assert got_b[0][0] is got_b[1][0]  # one batch object, matched once
+        assert [e.id for e in got_b[0][0]] == [2]
+        assert got_all[0] is not None and [e.id for e in got_all[0][0]] == [1, 2]
+        assert frames(got_b[0][0], True) is frames(got_b[1][0], True)  # serialised once
+        for sub in [*only_b, *every]:
+            sub.close()
+        assert hub._groups == {}
+        await hub.close()
+
+    run(scenario)
+
+
+def test_frames_are_sse_frames_or_ndjson_lines() -> None:
+    batch = LiveBatch([_event(id=3), _event(id=4)])
+    sse = frames(batch, True)
+    assert sse.startswith(b"id: 3\ndata: {") and sse.count(b"\n\n") == 2
+    lines = frames([_event(id=5)], False).splitlines()
+    assert len(lines) == 1 and lines[0].startswith(b'{"id":5')
 
 
 def test_notify_routes_by_all_user_and_channel() -> None:

@@ -7,6 +7,11 @@ offers them to its subscriptions. Each subscription has a bounded buffer: when a
 so far behind that the buffer would overflow, the buffer is emptied and the subscription is
 marked overflowed, so the server's memory never grows with a slow reader.
 
+Fan-out cost is kept per *filter* and per *wake-up*, not per event per subscriber: streams
+with equal filters form one group, so a tick's events are matched once per group; the
+group's matches are one shared :class:`LiveBatch` whose wire bytes are built once per format
+and handed to every member, which writes everything it has pending in one write.
+
 Replay-then-follow (no gap, no duplicate): a stream subscribes *first*, then reads storage
 after its cursor until caught up, then drains its buffer skipping ids it already sent. An
 event committed before the subscription is in storage; one committed after it reaches the
@@ -23,7 +28,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -81,6 +86,32 @@ class LiveEvent:
         return self._line
 
 
+class LiveBatch(list[LiveEvent]):
+    """Events in id order from one tick that one filter group matched; shared by every
+    subscriber of the group, so its wire bytes are built once per format."""
+
+    __slots__ = ("_ndjson", "_sse")
+
+    def __init__(self, events: Iterable[LiveEvent] = ()) -> None:
+        super().__init__(events)
+        self._sse: bytes | None = None
+        self._ndjson: bytes | None = None
+
+    def frames(self, sse: bool) -> bytes:
+        if sse:
+            if self._sse is None:
+                self._sse = b"".join([e.sse for e in self])
+            return self._sse
+        if self._ndjson is None:
+            self._ndjson = b"".join([e.json + b"\n" for e in self])
+        return self._ndjson
+
+
+def frames(events: Sequence[LiveEvent], sse: bool) -> bytes:
+    """``events`` as SSE frames or NDJSON lines (the shared bytes for a :class:`LiveBatch`)."""
+    return (events if isinstance(events, LiveBatch) else LiveBatch(events)).frames(sse)
+
+
 def _prop_text(value: Any) -> str | None:
     """A property value as the storage engines compare it with ``prop.<key>=<text>``."""
     if value is None:
@@ -113,7 +144,11 @@ def matches(flt: EventFilter, event: LiveEvent) -> bool:
 
 
 class Subscription(Generic[T]):
-    """A bounded buffer of items for one open stream."""
+    """A bounded buffer of items for one open stream.
+
+    Items arrive in *parts* (the sequences passed to :meth:`offer`), kept as given so that
+    parts shared between subscribers stay shared; the limit counts items, not parts.
+    """
 
     def __init__(
         self,
@@ -121,93 +156,118 @@ class Subscription(Generic[T]):
         kind: str,
         uid: int,
         limit: int,
-        accept: Callable[[T], bool] | None = None,
+        flt: EventFilter | None = None,
     ) -> None:
         self.hub = hub
         self.kind = kind
         self.uid = uid
         self.limit = limit
-        self.accept = accept
+        #: The hub's filter group (event streams only); None means every event.
+        self.filter = flt
         self.overflowed = False
         #: Set once replay is over: from then on an overflow drops the reader.
         self.following = False
         #: Set when the reader is dropped, so a writer stuck on a full socket can be ended.
         self.dropped = asyncio.Event()
-        self._items: deque[T] = deque()
-        self._wake = asyncio.Event()
+        self._parts: deque[Sequence[T]] = deque()
+        self._count = 0
+        #: The reader's pending wait, if it is waiting: a bare future is cheaper to wake
+        #: than an asyncio.Event, and a tick wakes every subscriber.
+        self._waiter: asyncio.Future[None] | None = None
         self._closed = False
         self._ended = False
         self._ping = False
         self._delivered = False
 
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    @property
+    def buffered(self) -> int:
+        """Items waiting for the reader."""
+        return self._count
+
     def end(self) -> None:
         self._ended = True
-        self._wake.set()
+        self._wake()
 
     def offer(self, items: Sequence[T]) -> None:
-        if self.overflowed or self._closed:
-            return
-        accept = self.accept
-        matched = items if accept is None else [item for item in items if accept(item)]
-        if not matched:
+        if self.overflowed or self._closed or not items:
             return
         # One delivery into an empty buffer is always taken (a commit can carry more events
         # than the limit); memory stays bounded by the limit plus one commit's events.
-        if self._items and len(self._items) + len(matched) > self.limit:
+        if self._count and self._count + len(items) > self.limit:
             self.overflowed = True
-            self._items.clear()
+            self._parts.clear()
+            self._count = 0
             if self.following:
                 self.dropped.set()
         else:
-            self._items.extend(matched)
+            self._parts.append(items)
+            self._count += len(items)
             self._delivered = True
-        self._wake.set()
+        self._wake()
 
-    async def get(self, timeout: float | None = None) -> list[T] | None:
-        """Everything buffered, waiting for it; None when a keepalive is due instead (the
-        hub's keepalive round, or ``timeout`` seconds when given).
+    async def get_parts(self, timeout: float | None = None) -> list[Sequence[T]] | None:
+        """Everything buffered, as the parts it was offered in, waiting for it; None when a
+        keepalive is due instead (the hub's keepalive round, or ``timeout`` seconds when
+        given).
 
         Raises:
             Overflow: the buffer overflowed since the last call.
             Ended: the server is shutting down.
         """
-        if not self._items and not self.overflowed and not self._ended and not self._ping:
-            self._wake.clear()
-            if timeout is None:
-                await self._wake.wait()
-            else:
-                try:
+        if not self._parts and not self.overflowed and not self._ended and not self._ping:
+            self._waiter = waiter = asyncio.get_running_loop().create_future()
+            try:
+                if timeout is None:
+                    await waiter
+                else:
                     async with asyncio.timeout(timeout):
-                        await self._wake.wait()
-                except TimeoutError:
-                    return None
+                        await waiter
+            except TimeoutError:
+                return None
+            finally:
+                self._waiter = None
         if self._ended:
             raise Ended
         if self.overflowed:
             raise Overflow
-        if not self._items:
+        if not self._parts:
             self._ping = False
             return None
-        items = list(self._items)
-        self._items.clear()
-        return items
+        parts = list(self._parts)
+        self._parts.clear()
+        self._count = 0
+        return parts
+
+    async def get(self, timeout: float | None = None) -> list[T] | None:
+        """Like :meth:`get_parts`, but the items in one list."""
+        parts = await self.get_parts(timeout)
+        if parts is None:
+            return None
+        return [item for part in parts for item in part]
 
     def ping(self) -> None:
         """Ask an idle reader for a keepalive line (one that got nothing since last time)."""
         if not self._delivered:
             self._ping = True
-            self._wake.set()
+            self._wake()
         self._delivered = False
 
     def restart(self) -> None:
         """Forget the buffer and the overflow (the caller re-reads storage instead)."""
-        self._items.clear()
+        self._parts.clear()
+        self._count = 0
         self.overflowed = False
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._items.clear()
+            self._parts.clear()
+            self._count = 0
             self.hub._remove(self)
 
 
@@ -236,6 +296,8 @@ class Hub:
         self.instance = secrets.token_hex(4)
         self._channel_numbers = itertools.count(1)
         self._events: set[Subscription[LiveEvent]] = set()
+        #: Event streams by filter (None: every event), so a tick is matched once per filter.
+        self._groups: dict[EventFilter | None, dict[Subscription[LiveEvent], None]] = {}
         self._notify: set[Subscription[bytes]] = set()
         self._present: dict[int, int] = {}
         self._pending: list[LiveEvent] = []
@@ -247,7 +309,6 @@ class Hub:
         self.last_id = 0
         self.applause_sent = 0
         self.ending = False
-        self._chunks: dict[tuple[bool | int, ...], bytes] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -352,23 +413,12 @@ class Hub:
             return
         batch.sort(key=lambda e: e.id)
         self.last_id = max(self.last_id, batch[-1].id)
-        for sub in list(self._events):
-            sub.offer(batch)
-
-    def chunk(self, batch: Sequence[LiveEvent], sse: bool) -> bytes:
-        """``batch`` framed as SSE or NDJSON. Subscribers that were all woken by the same
-        flush hold equal batches, so the bytes are built once and shared."""
-        key = (sse, *(e.id for e in batch))
-        cached = self._chunks.get(key)
-        if cached is None:
-            if sse:
-                cached = b"".join(e.sse for e in batch)
-            else:
-                cached = b"".join(e.json + b"\n" for e in batch)
-            if len(self._chunks) >= 64:
-                self._chunks.clear()
-            self._chunks[key] = cached
-        return cached
+        every = LiveBatch(batch)
+        for flt, group in list(self._groups.items()):
+            matched = every if flt is None else LiveBatch(e for e in every if matches(flt, e))
+            if matched:
+                for sub in list(group):
+                    sub.offer(matched)
 
     def _route(self, message: dict[str, Any]) -> None:
         line = orjson.dumps(
@@ -388,11 +438,12 @@ class Hub:
                 sub.offer([line])
 
     # -- subscriptions -------------------------------------------------------------------------
-    def subscribe_events(
-        self, uid: int, accept: Callable[[LiveEvent], bool] | None = None
-    ) -> Subscription[LiveEvent]:
-        sub: Subscription[LiveEvent] = Subscription(self, "events", uid, self.buffer, accept)
+    def subscribe_events(self, uid: int, flt: EventFilter | None = None) -> Subscription[LiveEvent]:
+        """A subscription to committed events that pass ``flt`` (every event when None)."""
+        key = None if flt is None or flt == EventFilter() else flt
+        sub: Subscription[LiveEvent] = Subscription(self, "events", uid, self.buffer, key)
         self._events.add(sub)
+        self._groups.setdefault(key, {})[sub] = None
         self._enter(uid)
         if self.ending:
             sub.end()
@@ -413,7 +464,13 @@ class Hub:
             self._present[uid] = self._present.get(uid, 0) + 1
 
     def _remove(self, sub: Subscription[Any]) -> None:
-        self._events.discard(sub)
+        if sub in self._events:
+            self._events.discard(sub)
+            group = self._groups.get(sub.filter)
+            if group is not None:
+                group.pop(sub, None)
+                if not group:
+                    del self._groups[sub.filter]
         self._notify.discard(sub)
         if sub.uid > 0:
             left = self._present.get(sub.uid, 0) - 1

@@ -115,8 +115,10 @@ ROUTES: list[BaseRoute] = [
     *dashboard.ROUTES,
 ]
 
-#: Served by http.hotpath.HotPath, past Starlette's layers: the ingest hot paths only.
+#: Served by http.hotpath.HotPath, past Starlette's layers: the ingest hot paths, and the
+#: live stream (every chunk sent to every subscriber would otherwise pass three wrappers).
 HOT_ROUTES: dict[tuple[str, str], Handler] = {
+    ("GET", "/api/v1/live"): live.live,
     ("POST", "/api/v1/events"): cors.open_to_any_origin(events.create_events),
     ("OPTIONS", "/api/v1/events"): cors.preflight,
     # Browser Segment SDKs post from any site with a write-only key, like native ingest.

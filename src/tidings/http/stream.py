@@ -39,20 +39,16 @@ class LiveResponse(Response):
         self.on_close = on_close
         self.status_code = 200
         self.background = None
+        # Extended by whoever serves the response (http.hotpath adds security headers).
+        self.raw_headers = [
+            (b"content-type", media_type.encode()),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-type", self.content_type.encode()),
-                        (b"cache-control", b"no-cache"),
-                        (b"x-accel-buffering", b"no"),
-                    ],
-                }
-            )
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             pump = asyncio.create_task(self._pump(send))
             listen = asyncio.create_task(self._listen(receive))
             drop = asyncio.create_task(self.dropped.wait())

@@ -99,6 +99,35 @@ def test_ndjson_format_gives_one_event_per_line_and_blank_keepalives(
     assert [line["id"] for line in lines if line is not None] == ids
 
 
+def test_live_stream_is_uncached_and_carries_the_security_headers(server: Server) -> None:
+    url = f"{server.url}/api/v1/live?namespace=headers"
+    with httpx.stream("GET", url, auth=server.admin, timeout=10) as response:
+        headers = response.headers
+    assert headers["content-type"].startswith("text/event-stream")
+    assert headers["cache-control"] == "no-cache"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+
+
+def test_streams_with_equal_and_different_filters_each_get_their_own_events(
+    server: Server, key: str
+) -> None:
+    base = f"{server.url}/api/v1/live?namespace=groups"
+    with (
+        StreamReader(f"{base}&name=a", server.admin) as a1,
+        StreamReader(f"{base}&name=a&format=ndjson", server.admin) as a2,
+        StreamReader(f"{base}&name=b", server.admin) as b,
+    ):
+        ids = post_events(
+            server.url, key, [{"namespace": "groups", "name": name} for name in "abab"]
+        )
+        got_a1 = _ids(a1, ids[2])
+        got_a2 = [line["id"] for line in a2.until(lambda x: x and x["id"] == ids[2]) if line]
+        got_b = _ids(b, ids[3])
+    assert got_a1 == got_a2 == [ids[0], ids[2]]
+    assert got_b == [ids[1], ids[3]]
+
+
 def test_sse_sends_keepalive_comments_while_idle(server: Server) -> None:
     with StreamReader(f"{server.url}/api/v1/live?namespace=idle", server.admin) as reader:
         reader.next()

@@ -13,7 +13,7 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from tidings.core.live import Ended, Hub, LiveEvent, Overflow, Subscription, matches
+from tidings.core.live import Ended, LiveBatch, LiveEvent, Overflow, Subscription, frames
 from tidings.core.query import event_dict
 from tidings.errors import Invalid
 from tidings.http.api.params import event_filter
@@ -83,7 +83,6 @@ async def _replay(
 
 
 async def _body(
-    hub: Hub,
     sub: Subscription[LiveEvent],
     storage: Storage,
     flt: EventFilter,
@@ -98,22 +97,30 @@ async def _body(
             yield chunk
         cursor = sent[0]
     sub.following = True
+    last = -1 if cursor is None else cursor
     while True:
         try:
-            batch = await sub.get()
+            parts = await sub.get_parts()
         except Ended:
             return
         except Overflow:
             yield framing.error(SLOW)
             return
-        if batch is None:
+        if parts is None:
             yield framing.keepalive
             continue
-        if cursor is not None:
-            batch = [event for event in batch if event.id > cursor]  # not replayed already
-        if batch:
-            cursor = batch[-1].id
-            yield hub.chunk(batch, framing.sse)
+        # Everything pending goes out in one write; a part is shared with the other streams
+        # of the same filter, and so are its bytes, unless it overlaps what was replayed.
+        chunks = []
+        for part in parts:
+            if part[0].id <= last:
+                part = LiveBatch(event for event in part if event.id > last)
+                if not part:
+                    continue
+            chunks.append(frames(part, framing.sse))
+            last = part[-1].id
+        if chunks:
+            yield chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 async def live(request: Request) -> LiveResponse:
@@ -132,10 +139,8 @@ def open_stream(request: Request, uid: int) -> LiveResponse:
         raise Invalid.field("format", "must be sse or ndjson")
     cursor = _cursor(request)
     framing = _Framing(fmt == "sse")
-    plain = flt == EventFilter()
-    live_hub = hub(request)
-    sub = live_hub.subscribe_events(uid, None if plain else lambda e: matches(flt, e))
-    body = _body(live_hub, sub, rt.storage, flt, cursor, framing)
+    sub = hub(request).subscribe_events(uid, flt)
+    body = _body(sub, rt.storage, flt, cursor, framing)
     return LiveResponse(
         body,
         SSE if framing.sse else NDJSON,
