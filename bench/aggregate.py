@@ -4,10 +4,14 @@ Runs in-process through ``tidings.core.aggregate`` (what the HTTP API calls, min
 ``bench/metric``, the stream bench/prefill.py fills with 90% of its events over two years:
 
 - count and avg in day, week and month buckets over the last 30 days, 1 year and 2 years,
-  served from the rollup tiers, and the same buckets computed by a raw scan of the events
-  table in SQL (what a server without rollups does at best)
+  served from the rollup tiers, and day buckets computed by a raw scan of the events table
+  in SQL (what a server without rollups does at best)
 - distinct users and p95 in day buckets over the same windows (raw-scan functions, computed
-  per bucket in SQL)
+  per bucket in SQL), and over 30 days also row by row in Python (how they were computed
+  before)
+
+Raw-scan queries run ``--raw-repeat`` times without a warm-up run (a 2-year scan takes
+seconds); rollup queries run ``--repeat`` times after one.
 
     python bench/prefill.py --data-dir /work/benchdata/sqlite10m --events 10000000
     python bench/aggregate.py --data-dir /work/benchdata/sqlite10m
@@ -19,6 +23,7 @@ Results print as a table and are saved to bench/results/aggregate-<time>.json.
 from __future__ import annotations
 
 import argparse
+import copy
 import itertools
 import json
 import statistics
@@ -48,9 +53,9 @@ def _us(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def timed(run: Callable[[], Any], repeat: int) -> dict[str, Any]:
-    """Median and best of ``repeat`` runs after one warm-up run."""
-    result = run()
+def timed(run: Callable[[], Any], repeat: int, warm: bool = True) -> dict[str, Any]:
+    """Median and best of ``repeat`` runs, after one warm-up run when ``warm``."""
+    result = run() if warm else None
     timings = []
     for _ in range(repeat):
         began = time.perf_counter()
@@ -59,9 +64,24 @@ def timed(run: Callable[[], Any], repeat: int) -> dict[str, Any]:
     return {
         "p50_ms": statistics.median(timings),
         "min_ms": min(timings),
-        "buckets": len(result),
+        "buckets": len(result or ()),
         "load_average": load_average(),
     }
+
+
+def in_python(storage: Storage) -> Storage:
+    """The same storage with raw-scan functions computed row by row in Python (the
+    portable defaults, as every engine did before they moved into SQL): the "before"."""
+    slow = copy.copy(storage)
+    slow.__class__ = type(
+        "InPython",
+        (type(storage),),
+        {
+            "distinct_persons": Storage.distinct_persons,
+            "value_percentile": Storage.value_percentile,
+        },
+    )
+    return slow
 
 
 def raw_scan(storage: Storage, flt: EventFilter, granularity: str) -> list[tuple[Any, ...]]:
@@ -97,7 +117,7 @@ def database_bytes(storage: Storage, url: str) -> int:
     return int(row[0])
 
 
-def run(storage: Storage, url: str, repeat: int, raw_repeat: int) -> dict[str, Any]:
+def run(storage: Storage, url: str, repeat: int, raw_repeat: int, before: bool) -> dict[str, Any]:
     report: dict[str, Any] = {"queries": {}}
     events = storage.count_events()
     size = database_bytes(storage, url)
@@ -107,23 +127,18 @@ def run(storage: Storage, url: str, repeat: int, raw_repeat: int) -> dict[str, A
         for granularity in GRANULARITIES:
             for fn in ("count", "avg"):
                 query = AggregateQuery(flt=flt, granularity=granularity, fn=fn)
-                record(
-                    report,
-                    f"{fn} {granularity} {window} rollups",
-                    timed(lambda q=query: aggregate(storage, q), repeat),
-                )
-            record(
-                report,
-                f"count+avg {granularity} {window} raw scan",
-                timed(lambda g=granularity, f=flt: raw_scan(storage, f, g), raw_repeat),
-            )
+                name = f"{fn} {granularity} {window} rollups"
+                record(report, name, timed(lambda q=query: aggregate(storage, q), repeat))
+        name = f"count+avg day {window} raw scan"
+        record(report, name, timed(lambda f=flt: raw_scan(storage, f, "day"), raw_repeat, False))
         for fn in ("distinct_users", "p95"):
             query = AggregateQuery(flt=flt, granularity="day", fn=fn)
-            record(
-                report,
-                f"{fn} day {window}",
-                timed(lambda q=query: aggregate(storage, q), raw_repeat),
-            )
+            name = f"{fn} day {window}"
+            record(report, name, timed(lambda q=query: aggregate(storage, q), raw_repeat, False))
+            if window == "30d" and before:
+                slow = in_python(storage)
+                name = f"{fn} day {window} in Python (before)"
+                record(report, name, timed(lambda q=query, s=slow: aggregate(s, q), 1, False))
     return report
 
 
@@ -150,7 +165,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--data-dir", default=str(HERE / "results" / "data"))
     parser.add_argument("--database-url", help="default: sqlite in the data dir")
     parser.add_argument("--repeat", type=int, default=10, help="runs per rollup query")
-    parser.add_argument("--raw-repeat", type=int, default=3, help="runs per raw-scan query")
+    parser.add_argument("--raw-repeat", type=int, default=1, help="runs per raw-scan query")
+    parser.add_argument(
+        "--no-before", action="store_true", help="skip the row-by-row Python comparison"
+    )
     args = parser.parse_args(argv)
     url = args.database_url or f"sqlite:///{args.data_dir}/tidings.db"
     storage = open_storage(url)
@@ -159,7 +177,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     report["load_average_start"] = load_average()
     try:
         print(f"aggregation on {report['database']}", flush=True)
-        report.update(run(storage, url, args.repeat, args.raw_repeat))
+        report.update(run(storage, url, args.repeat, args.raw_repeat, not args.no_before))
     finally:
         storage.shutdown()
     report["load_average_end"] = load_average()

@@ -27,6 +27,7 @@ PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 FUNCTIONS = (*ROLLUP_FUNCTIONS, "distinct_users", *PERCENTILES)
 MAX_BUCKETS = 100_000
 _MINUTE = TIERS[0][1]
+_COARSEST = TIERS[-1][1]
 
 Range = tuple[int, int]
 
@@ -77,6 +78,10 @@ def decompose(lo: int, hi: int) -> tuple[list[list[Range]], list[Range]]:
     """Split ``[lo, hi)`` into aligned pieces per rollup tier, plus raw remainders."""
     tiers: list[list[Range]] = [[] for _ in TIERS]
     raw: list[Range] = []
+    if lo < hi and lo % _COARSEST == 0 and hi % _COARSEST == 0:
+        # The common case (UTC day, week and month buckets) in one step: whole coarsest rows.
+        tiers[-1].append((lo, hi))
+        return tiers, raw
     left, right = lo, hi
     for index, (_table, width) in enumerate(TIERS):
         a, b = _ceil(left, width), right - right % width
