@@ -28,6 +28,7 @@ def ingest(report: dict[str, Any]) -> list[str]:
             lines.append(f"| {target} | skipped: {result['skipped']} | | | | | | | | |")
             continue
         for name, run in result["runs"].items():
+            run = {k: (float("nan") if v is None else v) for k, v in run.items()}
             ratio = f"{run['events_s'] / base_events:.1f}x" if base_events else ""
             errors = "" if not run["non_200"] and not run["errors"] else " (errors)"
             lines.append(
