@@ -391,7 +391,7 @@ def start_server(data_dir: str, port: int, bus_url: str) -> subprocess.Popen[byt
     raise SystemExit("server did not start")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--probes", type=int, default=20, help="subscribers that time events")
@@ -400,7 +400,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument("--bus-url", default="memory://")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     with tempfile.TemporaryDirectory() as data_dir:
@@ -413,8 +413,8 @@ def main() -> int:
             proc.terminate()
             proc.wait(30)
     print(json.dumps(result, indent=2))
-    return 0
+    return dict(result)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -84,10 +84,12 @@ def build_request(url: str, body: bytes, headers: dict[str, str]) -> tuple[str, 
 
 
 def count_events(body: bytes) -> int:
-    """Events in an ingest body: the length of ``events`` for a batch, else one."""
+    """Events in an ingest body: the length of ``events`` (native) or ``batch`` (Segment)
+    for a batch, else one."""
     decoded = orjson.loads(body)
-    if isinstance(decoded, dict) and isinstance(decoded.get("events"), list):
-        return len(decoded["events"])
+    for key in ("events", "batch"):
+        if isinstance(decoded, dict) and isinstance(decoded.get(key), list):
+            return len(decoded[key])
     return 1
 
 

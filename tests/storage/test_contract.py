@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 import pytest
 
 from tidings.core.events import EventDraft
 from tidings.errors import Conflict
 from tidings.storage import open_storage
-from tidings.storage.base import EventFilter, RollupTotal, Storage
+from tidings.storage.base import BucketStat, EventFilter, RollupTotal, Storage
 from tidings.storage.schema import TIERS
 
 MINUTE = 60_000_000
@@ -330,3 +331,37 @@ def test_deleting_by_property_matches_the_list_filter_and_fixes_rollups(
     # Events of other plans and without properties stay.
     assert storage.list_events(EventFilter(source="src", props=(("plan", "free"),)), 0, 10)
     assert storage.delete_events(EventFilter(props=(("plan", "nobody"),))) == 0
+
+
+def test_raw_functions_in_sql_equal_the_portable_default(storage: Storage) -> None:
+    src = source(storage)
+    drafts = [
+        draft(
+            src,
+            i * 5 * MINUTE + 7,
+            value=float((i * 37) % 11) / 4,
+            user_id=(None, "", "u1", "u2", "u3")[i % 5],
+            anonymous_id=(None, "a1", "u1")[i % 3],
+            properties='{"plan": "pro"}' if i % 4 else None,
+        )
+        for i in range(400)
+    ]
+    storage.insert_batch(drafts)
+    stream_ids = [s.id for s in storage.streams(EventFilter())]
+    pieces = [(0, 0, 60 * MINUTE), (1, 60 * MINUTE, 300 * MINUTE), (0, 900 * MINUTE, 1500 * MINUTE)]
+    pieces += [(2, 1501 * MINUTE, 1502 * MINUTE), (3, 1505 * MINUTE, 1520 * MINUTE)]
+
+    def by_key(stats: Iterable[BucketStat]) -> list[BucketStat]:
+        return sorted(stats, key=lambda stat: stat.key)
+
+    for flt in (None, EventFilter(props=(("plan", "pro"),)), EventFilter(user_id="u2")):
+        fast = by_key(storage.distinct_persons(stream_ids, pieces, flt))
+        assert fast == by_key(Storage.distinct_persons(storage, stream_ids, pieces, flt))
+        assert fast and 2 not in [stat.key for stat in fast]  # a piece without events
+        for q in (0.0, 0.5, 0.95, 1.0):
+            fast = by_key(storage.value_percentile(q, stream_ids, pieces, flt))
+            portable = by_key(Storage.value_percentile(storage, q, stream_ids, pieces, flt))
+            assert [(s.key, s.count) for s in fast] == [(s.key, s.count) for s in portable]
+            assert [s.value for s in fast] == pytest.approx([s.value for s in portable])
+    assert list(storage.distinct_persons(stream_ids, [])) == []
+    assert list(storage.value_percentile(0.5, [], pieces)) == []

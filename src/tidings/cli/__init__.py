@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tidings.cli.bench import bench
 from tidings.cli.clients import client
 from tidings.cli.common import main
 from tidings.cli.consumers import consumer
@@ -23,5 +24,6 @@ main.add_command(migrate_data)
 main.add_command(prune)
 main.add_command(erase)
 main.add_command(consumer)
+main.add_command(bench)
 
 __all__ = ["main"]

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from tidings.core.buckets import boundaries, label
-from tidings.storage.base import EventFilter, Storage, Stream
+from tidings.storage.base import EventFilter, Storage, Stream, percentile, person_of
 from tidings.storage.schema import TIERS
 
 ROLLUP_FUNCTIONS = ("count", "sum", "avg", "min", "max")
@@ -27,6 +27,7 @@ PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 FUNCTIONS = (*ROLLUP_FUNCTIONS, "distinct_users", *PERCENTILES)
 MAX_BUCKETS = 100_000
 _MINUTE = TIERS[0][1]
+_COARSEST = TIERS[-1][1]
 
 Range = tuple[int, int]
 
@@ -59,6 +60,8 @@ class _Acc:
     high: float = -math.inf
     values: list[float] = field(default_factory=list)
     users: set[str] = field(default_factory=set)
+    #: The function's value when the engine computed it (distinct users, percentiles).
+    computed: float | None = None
 
     def add_rollup(self, count: int, total: float, low: float, high: float) -> None:
         self.count += count
@@ -75,6 +78,10 @@ def decompose(lo: int, hi: int) -> tuple[list[list[Range]], list[Range]]:
     """Split ``[lo, hi)`` into aligned pieces per rollup tier, plus raw remainders."""
     tiers: list[list[Range]] = [[] for _ in TIERS]
     raw: list[Range] = []
+    if lo < hi and lo % _COARSEST == 0 and hi % _COARSEST == 0:
+        # The common case (UTC day, week and month buckets) in one step: whole coarsest rows.
+        tiers[-1].append((lo, hi))
+        return tiers, raw
     left, right = lo, hi
     for index, (_table, width) in enumerate(TIERS):
         a, b = _ceil(left, width), right - right % width
@@ -99,18 +106,11 @@ def _merge(ranges: Iterable[Range]) -> list[Range]:
     return merged
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    ordered = sorted(values)
-    position = q * (len(ordered) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def _value(fn: str, acc: _Acc | None) -> float | None:
     if acc is None or acc.count == 0:
         return 0 if fn in ("count", "sum", "distinct_users") else None
+    if acc.computed is not None:
+        return acc.computed
     if fn == "count":
         return acc.count
     if fn == "sum":
@@ -233,6 +233,9 @@ def _scan_raw(
 ) -> None:
     group_by = query.group_by or ""
     prop_key = group_by[5:] if group_by.startswith("prop.") else None
+    if prop_key is None and query.fn not in ROLLUP_FUNCTIONS:
+        _raw_in_storage(storage, query, streams, ranges, accs)
+        return
     keep_values = query.fn in PERCENTILES
     keep_users = query.fn == "distinct_users"
     whole = [(ranges[0][0], ranges[-1][1])]
@@ -248,11 +251,34 @@ def _scan_raw(
         if keep_values:
             acc.values.append(v)
         if keep_users:
-            person = event.user_id or (
-                f"anonymous:{event.anonymous_id}" if event.anonymous_id else None
-            )
+            person = person_of(event.user_id, event.anonymous_id)
             if person is not None:
                 acc.users.add(person)
+
+
+def _raw_in_storage(
+    storage: Storage,
+    query: AggregateQuery,
+    streams: dict[int, Stream],
+    ranges: list[Range],
+    accs: dict[tuple[int, str | None], _Acc],
+) -> None:
+    # Distinct users and percentiles do not add up across buckets or streams, so the engine
+    # computes them per bucket for each group's streams at once (a COUNT DISTINCT or a
+    # percentile in SQL), instead of handing every raw row to Python.
+    pieces = [(bucket, lo, hi) for bucket, (lo, hi) in enumerate(ranges) if lo < hi]
+    groups: dict[str | None, list[int]] = {}
+    for stream_id in sorted(streams):
+        groups.setdefault(_group_of_stream(streams[stream_id], query.group_by), []).append(
+            stream_id
+        )
+    for group, ids in groups.items():
+        if query.fn == "distinct_users":
+            stats = storage.distinct_persons(ids, pieces, query.flt)
+        else:
+            stats = storage.value_percentile(PERCENTILES[query.fn], ids, pieces, query.flt)
+        for stat in stats:
+            accs[(stat.key, group)] = _Acc(count=stat.count, computed=stat.value)
 
 
 def _buckets(

@@ -6,6 +6,7 @@ handlers call reads through a worker thread, so an engine may use its driver dir
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,36 @@ class RawRow:
     user_id: str | None
     anonymous_id: str | None
     properties: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BucketStat:
+    """A raw-scan function's answer for the pieces sharing ``key``: the events in them and
+    the function's value over those events."""
+
+    key: int
+    count: int
+    value: float
+
+
+def person_of(user_id: str | None, anonymous_id: str | None) -> str | None:
+    """Who did it, for distinct-user counts: the user id, else the anonymous id (prefixed,
+    so an anonymous id never equals a user id)."""
+    return user_id or (f"anonymous:{anonymous_id}" if anonymous_id else None)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default, PostgreSQL's
+    ``percentile_cont``)."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+#: :func:`person_of` in SQL (both engines), over the events table's columns.
+PERSON_SQL = "COALESCE(NULLIF(user_id, ''), 'anonymous:' || NULLIF(anonymous_id, ''))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +227,43 @@ class Storage(ABC):
         flt: EventFilter | None = None,
     ) -> Iterator[RawRow]:
         """Raw events of these streams with ts in any of the half-open ranges."""
+
+    def _raw_by_key(
+        self,
+        stream_ids: Sequence[int],
+        pieces: Sequence[tuple[int, int, int]],
+        flt: EventFilter | None,
+    ) -> dict[int, list[RawRow]]:
+        found: dict[int, list[RawRow]] = {}
+        for key, lo, hi in pieces:
+            found.setdefault(key, []).extend(self.raw_rows(stream_ids, [(lo, hi)], flt))
+        return {key: rows for key, rows in found.items() if rows}
+
+    def distinct_persons(
+        self,
+        stream_ids: Sequence[int],
+        pieces: Sequence[tuple[int, int, int]],
+        flt: EventFilter | None = None,
+    ) -> Iterator[BucketStat]:
+        """Per key of the ``(key, lo, hi)`` pieces (``lo <= ts < hi``, pieces disjoint): the
+        events of these streams matching the user/session/property filters of ``flt``, and
+        the distinct persons (see :func:`person_of`) among them. Keys without events are
+        left out. This default counts in Python; engines should count in SQL."""
+        for key, rows in self._raw_by_key(stream_ids, pieces, flt).items():
+            persons = {person_of(r.user_id, r.anonymous_id) for r in rows} - {None}
+            yield BucketStat(key, len(rows), len(persons))
+
+    def value_percentile(
+        self,
+        q: float,
+        stream_ids: Sequence[int],
+        pieces: Sequence[tuple[int, int, int]],
+        flt: EventFilter | None = None,
+    ) -> Iterator[BucketStat]:
+        """Like :meth:`distinct_persons`, with the ``q`` quantile (0..1) of the values, as
+        :func:`percentile` computes it."""
+        for key, rows in self._raw_by_key(stream_ids, pieces, flt).items():
+            yield BucketStat(key, len(rows), percentile([r.value for r in rows], q))
 
     @abstractmethod
     def count_events(self) -> int:

@@ -22,6 +22,8 @@ from tidings.core.events import EventDraft
 from tidings.errors import Unavailable
 from tidings.storage import migrate
 from tidings.storage.base import (
+    PERSON_SQL,
+    BucketStat,
     EventFilter,
     InsertResult,
     RawRow,
@@ -403,24 +405,72 @@ class PostgresStorage(Maintenance, EntityTables, Storage):
         for row in rows:
             yield RollupTotal(*row)  # type: ignore[arg-type]
 
+    def _row_filters(self, flt: EventFilter | None) -> tuple[str, list[object]]:
+        """`` AND ...`` conditions for the user/session/property filters of ``flt``."""
+        if flt is None:
+            return "", []
+        where = self._where(
+            EventFilter(user_id=flt.user_id, session_id=flt.session_id, props=flt.props)
+        )
+        if where is None:
+            return "", []
+        return "".join(f" AND {c}" for c in where[0]), where[1]
+
+    def _bucket_stats(
+        self,
+        columns: str,
+        before: Sequence[object],
+        stream_ids: Sequence[int],
+        pieces: Sequence[tuple[int, int, int]],
+        flt: EventFilter | None,
+    ) -> Iterator[BucketStat]:
+        if not stream_ids or not pieces:
+            return
+        filters, params = self._row_filters(flt)
+        sql = (
+            f"SELECT p.k, count(*), {columns} "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS p(k, lo, hi) "
+            "JOIN events e ON e.stream_id = ANY(%s) AND e.ts >= p.lo AND e.ts < p.hi"
+            f"{filters} GROUP BY p.k"
+        )
+        keys, los, his = (list(col) for col in zip(*pieces, strict=True))
+        with self._read() as conn:
+            rows = conn.execute(
+                sql, (*before, keys, los, his, list(stream_ids), *params)
+            ).fetchall()
+        for row in rows:
+            yield BucketStat(*row)  # type: ignore[arg-type]
+
+    def distinct_persons(
+        self,
+        stream_ids: Sequence[int],
+        pieces: Sequence[tuple[int, int, int]],
+        flt: EventFilter | None = None,
+    ) -> Iterator[BucketStat]:
+        return self._bucket_stats(f"count(DISTINCT {PERSON_SQL})", (), stream_ids, pieces, flt)
+
+    def value_percentile(
+        self,
+        q: float,
+        stream_ids: Sequence[int],
+        pieces: Sequence[tuple[int, int, int]],
+        flt: EventFilter | None = None,
+    ) -> Iterator[BucketStat]:
+        # percentile_cont interpolates linearly between closest ranks, as percentile() does.
+        return self._bucket_stats(
+            "percentile_cont(%s) WITHIN GROUP (ORDER BY e.value)", (q,), stream_ids, pieces, flt
+        )
+
     def raw_rows(
         self,
         stream_ids: Sequence[int],
         ranges: Sequence[tuple[int, int]],
         flt: EventFilter | None = None,
     ) -> Iterator[RawRow]:
-        extra: list[str] = []
-        extra_params: list[object] = []
-        if flt is not None:
-            where = self._where(
-                EventFilter(user_id=flt.user_id, session_id=flt.session_id, props=flt.props)
-            )
-            if where is not None:
-                extra, extra_params = where
+        filters, extra_params = self._row_filters(flt)
         sql = (
             "SELECT stream_id, ts, value, user_id, anonymous_id, properties FROM events "
-            "WHERE stream_id = ANY(%s) AND ts >= %s AND ts < %s"
-            + "".join(f" AND {c}" for c in extra)
+            f"WHERE stream_id = ANY(%s) AND ts >= %s AND ts < %s{filters}"
         )
         ids = list(stream_ids)
         # A raw scan can cover millions of rows: stream them through a server-side cursor

@@ -8,8 +8,10 @@ every commit durable before the writer acknowledges it. Ids are assigned inside 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import math
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -23,6 +25,8 @@ from tidings.core.events import EventDraft
 from tidings.errors import Unavailable
 from tidings.storage import migrate
 from tidings.storage.base import (
+    PERSON_SQL,
+    BucketStat,
     EventFilter,
     InsertResult,
     RawRow,
@@ -424,27 +428,93 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
             for row in conn.execute(sql, (json.dumps(pieces),)):
                 yield RollupTotal(*row)
 
+    def _row_filters(self, flt: EventFilter | None) -> tuple[str, list[object]]:
+        """`` AND ...`` conditions for the user/session/property filters of ``flt``."""
+        if flt is None:
+            return "", []
+        where = self._where(
+            EventFilter(user_id=flt.user_id, session_id=flt.session_id, props=flt.props)
+        )
+        if where is None:
+            return "", []
+        return "".join(f" AND {c}" for c in where[0]), where[1]
+
+    def _scan_sql(self, stream_ids: Sequence[int], filters: str) -> str:
+        # Pieces come in as one JSON parameter, materialised so each join is a range search
+        # on ix_events_stream_ts (see rollup_totals).
+        marks = ",".join(str(int(i)) for i in stream_ids)
+        return (
+            "WITH p(k, lo, hi) AS MATERIALIZED (SELECT json_extract(value, '$[0]'), "
+            "json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)) "
+            f"SELECT {{columns}} FROM p JOIN events e ON e.stream_id IN ({marks}) "
+            f"AND e.ts >= p.lo AND e.ts < p.hi{filters} GROUP BY {{group}}"
+        )
+
+    def distinct_persons(
+        self,
+        stream_ids: Sequence[int],
+        pieces: Sequence[tuple[int, int, int]],
+        flt: EventFilter | None = None,
+    ) -> Iterator[BucketStat]:
+        if not stream_ids or not pieces:
+            return
+        filters, params = self._row_filters(flt)
+        sql = self._scan_sql(stream_ids, filters).format(
+            columns=f"p.k, count(*), count(DISTINCT {PERSON_SQL})", group="p.k"
+        )
+        for key, count, persons in self._conn().execute(sql, (json.dumps(pieces), *params)):
+            yield BucketStat(key, count, persons)
+
+    def value_percentile(
+        self,
+        q: float,
+        stream_ids: Sequence[int],
+        pieces: Sequence[tuple[int, int, int]],
+        flt: EventFilter | None = None,
+    ) -> Iterator[BucketStat]:
+        # SQLite has no percentile function. Count each distinct value per key (a sort in
+        # SQL, not in Python), then keep only the one or two values that straddle rank
+        # floor(q * (n - 1)): Python sees two rows per bucket, not every event.
+        if not stream_ids or not pieces:
+            return
+        filters, params = self._row_filters(flt)
+        histogram = self._scan_sql(stream_ids, filters).format(
+            columns="p.k AS k, e.value AS v, count(*) AS c", group="p.k, e.value"
+        )
+        sql = (
+            f"WITH h AS ({histogram}), r AS (SELECT k, v, c, "
+            "sum(c) OVER (PARTITION BY k ORDER BY v) AS upto, "
+            "sum(c) OVER (PARTITION BY k) AS n FROM h) "
+            "SELECT k, n, v, upto - c, upto FROM r "
+            "WHERE upto > CAST(? * (n - 1) AS INTEGER) "
+            "AND upto - c <= CAST(? * (n - 1) AS INTEGER) + 1 ORDER BY k, v"
+        )
+        rows = self._conn().execute(sql, (json.dumps(pieces), *params, q, q)).fetchall()
+        for key, group in itertools.groupby(rows, key=lambda row: row[0]):
+            near = list(group)
+            n = int(near[0][1])
+
+            def at(rank: int, near: list[tuple[int, int, float, int, int]] = near) -> float:
+                return next(v for _k, _n, v, first, upto in near if first <= rank < upto)
+
+            position = q * (n - 1)
+            low = math.floor(position)
+            low_value, high_value = at(low), at(min(low + 1, n - 1))
+            yield BucketStat(key, n, low_value + (high_value - low_value) * (position - low))
+
     def raw_rows(
         self,
         stream_ids: Sequence[int],
         ranges: Sequence[tuple[int, int]],
         flt: EventFilter | None = None,
     ) -> Iterator[RawRow]:
-        extra: list[str] = []
-        extra_params: list[object] = []
-        if flt is not None:
-            where = self._where(
-                EventFilter(user_id=flt.user_id, session_id=flt.session_id, props=flt.props)
-            )
-            if where is not None:
-                extra, extra_params = where
+        filters, extra_params = self._row_filters(flt)
         conn = self._conn()
         for part in _chunks(stream_ids):
             marks = ",".join(str(int(i)) for i in part)
             sql = (
                 "SELECT stream_id, ts, value, user_id, anonymous_id, properties FROM events "
-                f"WHERE stream_id IN ({marks}) AND ts >= ? AND ts < ?"
-                + "".join(f" AND {c}" for c in extra)
+                f"WHERE stream_id IN ({marks}) AND ts >= ? AND ts < ?{filters}"
             )
             for lo, hi in ranges:
                 for row in conn.execute(sql, (lo, hi, *extra_params)):
