@@ -29,6 +29,8 @@ from tidings.core.timeparse import MAX_US, MIN_US, TimestampError, parse_timesta
 from tidings.errors import FieldError, Invalid, TooLarge
 
 TYPES = ("track", "identify", "page", "screen", "group", "alias")
+#: The message field an event's properties come from, to name it in errors.
+_PROPERTIES_FROM = {"identify": "traits", "group": "traits", "alias": "previousId"}
 
 
 @dataclass(slots=True)
@@ -165,6 +167,8 @@ def _name_and_properties(  # noqa: C901 - one branch per message type, flat on p
             if value is not None:
                 if not isinstance(value, str):
                     errors.add(key, "must be a string")
+                elif "\x00" in value:
+                    errors.add(key, "must not contain NUL characters")
                 else:
                     properties.setdefault(key, value)
         return kind, properties, None, user_id, anonymous_id
@@ -238,7 +242,7 @@ def translate(
         errors.add("context.namespace", f"must be a string of 1 to {NAME_MAX} characters")
     timestamp = _time(msg, defaults, received, errors)
     message_id = _id(msg, "messageId", errors)
-    properties_json = _json(properties, "properties", errors)
+    properties_json = _json(properties, _PROPERTIES_FROM.get(kind, "properties"), errors)
     context_json = _json(context, "context", errors)
     if errors.items:
         return None, None, errors.items, False

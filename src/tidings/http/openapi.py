@@ -226,8 +226,11 @@ def _paths() -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": {
-                        "description": "A page of events.",
+                        "description": "A page of events (json), or every match streamed as "
+                        "one JSON event per line (ndjson) or CSV with a header row (csv).",
                         "content": {
+                            "application/x-ndjson": {},
+                            "text/csv": {},
                             "application/json": {
                                 "schema": {
                                     "type": "object",
@@ -239,7 +242,7 @@ def _paths() -> dict[str, Any]:
                                         "next": {"type": ["string", "null"]},
                                     },
                                 }
-                            }
+                            },
                         },
                     },
                     **_ERRORS,

@@ -19,6 +19,7 @@ from tidings.core.events import ID_MAX
 from tidings.errors import Invalid
 from tidings.http.api.params import FILTER_KEYS, event_filter
 from tidings.http.deps import require_admin, runtime
+from tidings.storage.base import EventFilter
 
 _PERSON = ("user_id", "anonymous_id")
 
@@ -54,6 +55,10 @@ async def erase_events(request: Request) -> Response:
     else:
         if "anonymous_id" in params:
             raise Invalid.field("anonymous_id", "cannot be combined with filters")
-        deleted = await run_in_threadpool(storage.delete_events, event_filter(query))
+        flt = event_filter(query)
+        if flt == EventFilter():
+            # Only empty values (``from=&to=``): deleting everything is never what was meant.
+            raise Invalid.field(filters[0], "is empty; give a value to select events to delete")
+        deleted = await run_in_threadpool(storage.delete_events, flt)
         answer = {"deleted": deleted}
     return Response(orjson.dumps(answer), media_type="application/json")

@@ -1,0 +1,332 @@
+"""Hostile input for the fuzz tests of every ingest route (issue 13, "hostile input").
+
+Each route is described by a :class:`Target`: a valid JSON body (the template) plus the
+dotted paths of its timestamp fields and of the fields it stores. The strategies here spoil a
+template in one place, either with a value that is valid JSON but must be refused (NUL in a
+string or a key, a time far outside 1970..2199) or with raw bytes that are not JSON at all
+(1e400, 10**400 spelt out, 10,000 levels of nesting, invalid UTF-8, a lone surrogate). The
+tests then assert a 4xx that names the field, and that no table gained or lost a row.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import sqlite3
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx2
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+
+#: Bounded fuzzing: enough examples to cover every strategy branch, quick enough to run often.
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    # Each parametrised case runs on its own instance of the suite class (differing_executors);
+    # all state comes from fixtures, so that is safe.
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.differing_executors,
+    ],
+)
+PLACEHOLDER = "\x01hostile\x01"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One ingest route and a body it accepts."""
+
+    name: str
+    path: str
+    template: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Dotted paths of timestamp fields (``batch.0.timestamp``).
+    timestamps: tuple[str, ...] = ()
+    #: Dotted paths of strings or objects whose content is stored.
+    stored: tuple[str, ...] = ()
+    method: str = "POST"
+    #: Invalid UTF-8 is refused (Opencast reads it as latin-1 instead, seed-systems.md 1.2).
+    strict_utf8: bool = True
+
+    def send(self, client: TestClient, body: bytes, **headers: str) -> httpx2.Response:
+        sent = {"Content-Type": "application/json", **self.headers, **headers}
+        return client.request(self.method, self.path, content=body, headers=sent)
+
+
+# -- what is stored ----------------------------------------------------------------------------
+class Watch:
+    """Sees every commit to the app's SQLite database, by any connection: SQLite's
+    ``data_version`` changes whenever another connection commits (a row added, removed or
+    changed in any table), so a refused request must leave it as it was."""
+
+    def __init__(self, database_url: str) -> None:
+        self._conn = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+
+    def version(self) -> int:
+        version: int = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        return version
+
+    def events(self) -> int:
+        count: int = self._conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        return count
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def refused(
+    watch: Watch, send: Callable[[], httpx2.Response], *names: str
+) -> httpx2.Response:
+    """Send; assert a 4xx naming one of ``names`` (case-insensitive) that stored nothing."""
+    before = watch.version(), watch.events()
+    answer = send()
+    assert 400 <= answer.status_code < 500, (answer.status_code, answer.text[:500])
+    if names:
+        said = answer.text.lower()
+        assert any(n.lower() in said for n in names), (names, answer.text[:500])
+    assert (watch.version(), watch.events()) == before, answer.text[:500]
+    return answer
+
+
+# -- spoiling a template ---------------------------------------------------------------------
+def _walk(body: Any, path: str) -> tuple[Any, str | int]:
+    """The container holding the last step of ``path``, and that step."""
+    steps: list[str | int] = [int(s) if s.isdigit() else s for s in path.split(".")]
+    node = body
+    for step in steps[:-1]:
+        node = node[step]
+    return node, steps[-1]
+
+
+def put(template: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A deep copy of ``template`` with ``value`` at ``path``."""
+    body = copy.deepcopy(template)
+    node, last = _walk(body, path)
+    node[last] = value
+    return body
+
+
+def spoil_stored(template: dict[str, Any], path: str, nul: str) -> dict[str, Any]:
+    """Put a NUL into what ``path`` stores: the string itself, or a key and a value of the
+    object."""
+    body = copy.deepcopy(template)
+    node, last = _walk(body, path)
+    current = node[last]
+    if isinstance(current, dict):
+        current[nul] = "x" if len(current) % 2 else nul
+    else:
+        node[last] = f"{current}{nul}"
+    return body
+
+
+def splice(template: dict[str, Any], path: str, raw: bytes) -> bytes:
+    """The template as JSON with the raw bytes ``raw`` as the value at ``path``."""
+    encoded = orjson.dumps(put(template, path, PLACEHOLDER))
+    return encoded.replace(orjson.dumps(PLACEHOLDER), raw, 1)
+
+
+def all_paths(template: dict[str, Any], prefix: str = "") -> list[str]:
+    """Every dotted path of the template (objects, lists and leaves)."""
+    found: list[str] = []
+    items = template.items() if isinstance(template, dict) else enumerate(template)
+    for key, value in items:
+        path = f"{prefix}{key}"
+        found.append(path)
+        if isinstance(value, dict | list) and value:
+            found.extend(all_paths(value, f"{path}."))  # type: ignore[arg-type]
+    return found
+
+
+# -- hostile values --------------------------------------------------------------------------
+nul_strings = st.tuples(st.text(max_size=8), st.text(max_size=8)).map(
+    lambda parts: f"{parts[0]}\x00{parts[1]}"
+)
+#: Times Tidings cannot store (before 1970, from 2200 on), as numbers and ISO strings.
+far_timestamps = st.one_of(
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00Z",
+            "0001-01-01",
+            "9999-12-31",
+            "9999-12-31T23:59:59Z",
+            "1969-12-31T23:59:59Z",
+            "2200-01-01T00:00:00Z",
+            1e20,
+            -1e20,
+            10**30,
+            -(10**18),
+            1.7976931348623157e308,
+            "1e20",
+            "-86400",
+        ]
+    ),
+    st.integers(min_value=-(2**63), max_value=-2),
+    st.floats(min_value=7.3e9, max_value=9.9e10),
+    st.floats(min_value=7.3e12, max_value=9.9e13),
+    st.floats(min_value=7.3e15, max_value=1e300),
+    st.integers(min_value=7_300_000_000_000_000, max_value=2**64 - 1),
+    st.dates(max_value=date(1969, 12, 31)).map(lambda d: f"{d}T12:00:00Z"),
+    st.dates(min_value=date(2200, 1, 1)).map(lambda d: f"{d}T00:00:00"),
+    st.dates(max_value=date(1969, 12, 31)).map(str),
+)
+DEEP = 10_000
+#: Values that are not JSON, or not JSON a parser should take: every one makes the body bad.
+RAW_VALUES: dict[str, bytes] = {
+    "float_1e400": b"1e400",
+    "float_minus_1e400": b"-1e400",
+    "int_10_pow_400": b"1" + b"0" * 400,
+    "deep_lists": b"[" * DEEP + b"]" * DEEP,
+    "deep_objects": b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+    "unclosed_nesting": b"[" * DEEP,
+    "nan": b"NaN",
+    "infinity": b"Infinity",
+    "raw_nul_in_string": b'"a\x00b"',
+    "raw_control_in_string": b'"a\x01b"',
+    "lone_surrogate": b'"\\ud800"',
+    "single_quotes": b"'x'",
+    "leading_zero": b"007",
+    "hex": b"0x10",
+}
+#: Invalid UTF-8 inside a string value.
+INVALID_UTF8: dict[str, bytes] = {
+    "invalid_utf8": b'"\xff\xfe"',
+    "overlong_utf8": b'"\xc0\xaf"',
+    "utf8_surrogate": b'"\xed\xa0\x80"',
+    "truncated_utf8": b'"\xe2\x82"',
+}
+#: Whole bodies that are not a JSON object.
+MALFORMED_BODIES: dict[str, bytes] = {
+    "empty": b"",
+    "whitespace": b"  \n",
+    "truncated": b'{"a": ',
+    "trailing_garbage": b'{"a": 1} x',
+    "not_json": b"hello",
+    "form_data_as_json": b"a=1&b=2",
+    "json_string": b'"text"',
+    "json_null": b"null",
+    "json_list": b"[1, 2]",
+    "bom_only": b"\xef\xbb\xbf",
+    "nul_bytes": b"\x00" * 64,
+    "invalid_utf8": b"\xff\xfe\xfd",
+    "deep_lists": b"[" * DEEP + b"]" * DEEP,
+    "int_10_pow_400": b"1" + b"0" * 400,
+}
+
+
+def raw_values(strict_utf8: bool) -> st.SearchStrategy[bytes]:
+    values = {**RAW_VALUES, **(INVALID_UTF8 if strict_utf8 else {})}
+    return st.sampled_from(sorted(values)).map(values.__getitem__)
+
+
+# -- gzip bombs ------------------------------------------------------------------------------
+#: 64 MiB of spaces in about 64 KiB: under every body limit compressed, far over it inflated.
+BOMB_INFLATED = 64 * 1024 * 1024
+BOMB = gzip.compress(b" " * BOMB_INFLATED, compresslevel=9)
+
+
+def peak_memory(send: Callable[[], httpx2.Response]) -> tuple[httpx2.Response, int]:
+    """The response and the peak of Python memory allocated while it was made."""
+    tracemalloc.start()
+    try:
+        answer = send()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return answer, peak
+
+
+# -- the suite every ingest route runs ---------------------------------------------------------
+def _named(path: str) -> tuple[str, ...]:
+    """The names an error about ``path`` may use: its non-index steps."""
+    return tuple(step for step in path.split(".") if not step.isdigit())
+
+
+class HostileSuite:
+    """Tests shared by every ingest route. A module subclasses it as ``Test...`` with
+    ``TARGETS`` (name -> builder of the :class:`Target` from the module's ``world``) and
+    defines the ``world`` fixture (see tests/http/fuzz_app.py)."""
+
+    TARGETS: dict[str, Callable[[Any], Target]] = {}
+
+    def pytest_generate_tests(self, metafunc: Any) -> None:
+        if "make" in metafunc.fixturenames:
+            metafunc.parametrize("make", list(self.TARGETS.values()), ids=list(self.TARGETS))
+
+    def test_template_is_accepted_and_stored(self, world: Any, make: Any) -> None:
+        """The unspoiled body is accepted: the refusals below are about what was spoiled."""
+        target: Target = make(world)
+        before = world.watch.version()
+        answer = target.send(world.client, orjson.dumps(target.template))
+        assert answer.is_success, answer.text
+        assert world.watch.version() != before
+
+    @pytest.mark.parametrize("body", sorted(MALFORMED_BODIES))
+    def test_malformed_body_is_refused(self, world: Any, make: Any, body: str) -> None:
+        target: Target = make(world)
+        raw = MALFORMED_BODIES[body]
+        if body == "invalid_utf8" and not target.strict_utf8:
+            raw = b"\xff"
+        refused(world.watch, lambda: target.send(world.client, raw), "body", "json")
+
+    def test_gzip_bomb_is_413_without_inflating_it(self, world: Any, make: Any) -> None:
+        target: Target = make(world)
+
+        def send() -> httpx2.Response:
+            return target.send(world.client, BOMB, **{"Content-Encoding": "gzip"})
+
+        answer, peak = peak_memory(lambda: refused(world.watch, send))
+        assert answer.status_code == 413, answer.text
+        # Inflating all of it would take 64 MiB; the limit is at most 1 MiB.
+        assert peak < 8 * 1024 * 1024, peak
+
+    @FUZZ
+    @given(data=st.data())
+    def test_a_non_json_value_anywhere_is_refused(self, world: Any, make: Any, data: Any) -> None:
+        target: Target = make(world)
+        path = data.draw(st.sampled_from(all_paths(target.template)), label="path")
+        raw = data.draw(raw_values(target.strict_utf8), label="raw")
+        body = splice(target.template, path, raw)
+        refused(world.watch, lambda: target.send(world.client, body), "body", "json")
+
+    @FUZZ
+    @given(data=st.data())
+    def test_nul_in_a_stored_field_is_refused(self, world: Any, make: Any, data: Any) -> None:
+        target: Target = make(world)
+        if not target.stored:
+            return
+        path = data.draw(st.sampled_from(target.stored), label="path")
+        body = spoil_stored(target.template, path, data.draw(nul_strings, label="nul"))
+        refused(
+            world.watch,
+            lambda: target.send(world.client, orjson.dumps(body)),
+            *_named(path),
+        )
+
+    @FUZZ
+    @given(data=st.data())
+    def test_a_time_outside_1970_to_2199_is_refused(
+        self, world: Any, make: Any, data: Any
+    ) -> None:
+        target: Target = make(world)
+        if not target.timestamps:
+            return
+        path = data.draw(st.sampled_from(target.timestamps), label="path")
+        body = put(target.template, path, data.draw(far_timestamps, label="time"))
+        # json, not orjson: it writes integers of any size (10**30 stays an integer literal).
+        refused(
+            world.watch,
+            lambda: target.send(world.client, json.dumps(body).encode()),
+            _named(path)[-1],
+        )
