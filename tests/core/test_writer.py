@@ -109,3 +109,23 @@ def test_refuse_hook_turns_new_work_away_until_it_clears(storage: GatedStorage) 
     asyncio.run(scenario())
     assert storage.count_events() == 2
     storage.shutdown()
+
+
+def test_a_stalled_commit_turns_new_work_away_until_it_finishes(storage: GatedStorage) -> None:
+    async def scenario() -> None:
+        writer = Writer(storage, max_queue_events=100, batch_max_events=100, stall_after=0.5)
+        writer.start()
+        first = writer.submit(_drafts(1))
+        await asyncio.sleep(0.05)
+        second = writer.submit(_drafts(1, 10))  # the commit is slow, not stalled yet
+        await asyncio.sleep(0.6)
+        with pytest.raises(Unavailable, match="stalled"):
+            writer.submit(_drafts(1, 20))
+        storage.gate.set()
+        assert len(await first) == len(await second) == 1
+        assert len(await writer.submit(_drafts(1, 30))) == 1
+        await writer.stop()
+
+    asyncio.run(scenario())
+    assert storage.count_events() == 3
+    storage.shutdown()

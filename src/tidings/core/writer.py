@@ -6,8 +6,10 @@ Invariants:
 - The queue holds at most ``max_queue_events``; beyond that :meth:`Writer.submit` raises
   :class:`~tidings.errors.Overloaded` at once instead of growing memory.
 - :meth:`Writer.stop` refuses new work, commits everything already queued, then returns.
-- While ``refuse()`` names a reason (a service the commit depends on is down), new work
-  is refused with :class:`~tidings.errors.Unavailable`.
+- While ``refuse()`` names a reason (a service the commit depends on is down), or while one
+  commit has been running longer than ``stall_after`` seconds (a database that stopped
+  answering without dropping the connection), new work is refused with
+  :class:`~tidings.errors.Unavailable` instead of waiting behind it.
 
 The thread takes *everything* queued (up to ``batch_max_events``) per transaction, so under
 load each commit's fsync is shared by many requests, and an idle server commits at once.
@@ -34,6 +36,9 @@ Committed = Callable[[Sequence[EventDraft], Sequence[InsertResult]], None]
 _Item = tuple[Sequence[EventDraft], "asyncio.Future[list[InsertResult]]"]
 
 
+#: Seconds one commit may run before new work is refused (SQLite gives up on a lock after
+#: its 10 s busy timeout; a PostgreSQL connection that stopped answering never does).
+STALL_AFTER = 30.0
 #: Seconds between forced GIL hand-offs while the writer runs (see Writer.start).
 SWITCH_INTERVAL = 0.0005
 
@@ -50,6 +55,7 @@ class Writer:
         on_commit: Committed | None = None,
         observe_commit: Callable[[float, int], None] | None = None,
         refuse: Callable[[], str | None] | None = None,
+        stall_after: float = STALL_AFTER,
     ) -> None:
         self.storage = storage
         self.max_queue_events = max_queue_events
@@ -57,6 +63,9 @@ class Writer:
         self.on_commit = on_commit
         self.observe_commit = observe_commit
         self.refuse = refuse
+        self.stall_after = stall_after
+        #: When the running commit started (monotonic clock); None between commits.
+        self._commit_started: float | None = None
         self._queue: deque[_Item] = deque()
         self._pending = 0
         self._cond = threading.Condition()
@@ -104,6 +113,9 @@ class Writer:
             raise Unavailable("writer is not running. Did the app lifespan run?")
         if self.refuse is not None and (reason := self.refuse()) is not None:
             raise Unavailable(reason)
+        started = self._commit_started
+        if started is not None and time.monotonic() - started > self.stall_after:
+            raise Unavailable("storage is not answering; the current commit is stalled")
         future: asyncio.Future[list[InsertResult]] = loop.create_future()
         count = len(drafts)
         with self._cond:
@@ -137,7 +149,11 @@ class Writer:
             items = self._take()
             if items is None:
                 return
-            outcomes = self._commit(items)
+            self._commit_started = time.monotonic()
+            try:
+                outcomes = self._commit(items)
+            finally:
+                self._commit_started = None
             with self._cond:
                 self._pending -= sum(len(drafts) for drafts, _ in items)
             assert self._loop is not None
