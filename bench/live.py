@@ -323,6 +323,7 @@ async def run(args: argparse.Namespace, url: str, key: str, pid: int) -> dict[st
             await asyncio.sleep(0.5)
 
     sampler = asyncio.create_task(sample())
+    load_start = os.getloadavg()[0]
     cpu_server, cpu_client = cpu_seconds(pid), time.process_time()
     started = time.monotonic()
     print("producing", file=sys.stderr, flush=True)
@@ -342,6 +343,7 @@ async def run(args: argparse.Namespace, url: str, key: str, pid: int) -> dict[st
             if proto.transport is not None:
                 proto.transport.close()
     return {
+        "load_average_1m": [round(load_start, 2), round(os.getloadavg()[0], 2)],
         "subscribers": args.subscribers,
         "probes": len(stats.latencies) and args.probes,
         "events_sent": sent,
