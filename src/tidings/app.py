@@ -42,12 +42,11 @@ def create_app(settings: Settings) -> HotPath:
         if generated:
             # Shown once on the terminal, not logged: log handlers ship records to files and
             # services that keep them, and secrets never go there.
-            print(
+            sys.stderr.write(
                 f"Created user 'admin' with password: {generated}\n"
-                "It is shown only this once; change it with `tidings user set-password admin`.",
-                file=sys.stderr,
-                flush=True,
+                "It is shown only this once; change it with `tidings user set-password admin`.\n"
             )
+            sys.stderr.flush()
             log.warning("created user 'admin' with a random password, shown once on stderr")
         metrics = Metrics()
         hub = Hub(
