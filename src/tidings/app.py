@@ -21,7 +21,6 @@ from tidings.core.writer import Writer
 from tidings.http.deps import Runtime
 from tidings.http.hotpath import HotPath
 from tidings.http.metrics import Metrics
-from tidings.http.middleware import SecurityHeaders
 from tidings.http.problems import HANDLERS
 from tidings.http.routes import HOT_ROUTES, ROUTES
 from tidings.http.shutdown import chain_stop_signals
@@ -103,5 +102,4 @@ def create_app(settings: Settings) -> HotPath:
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )
-    app.add_middleware(SecurityHeaders)
     return HotPath(app, HOT_ROUTES)
