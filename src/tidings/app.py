@@ -21,7 +21,6 @@ from tidings.core.writer import Writer
 from tidings.http.deps import Runtime
 from tidings.http.hotpath import HotPath
 from tidings.http.metrics import Metrics
-from tidings.http.middleware import SecurityHeaders
 from tidings.http.problems import HANDLERS
 from tidings.http.routes import HOT_ROUTES, ROUTES
 from tidings.http.shutdown import chain_stop_signals
@@ -42,12 +41,11 @@ def create_app(settings: Settings) -> HotPath:
         if generated:
             # Shown once on the terminal, not logged: log handlers ship records to files and
             # services that keep them, and secrets never go there.
-            print(
+            sys.stderr.write(
                 f"Created user 'admin' with password: {generated}\n"
-                "It is shown only this once; change it with `tidings user set-password admin`.",
-                file=sys.stderr,
-                flush=True,
+                "It is shown only this once; change it with `tidings user set-password admin`.\n"
             )
+            sys.stderr.flush()
             log.warning("created user 'admin' with a random password, shown once on stderr")
         metrics = Metrics()
         hub = Hub(
@@ -105,5 +103,4 @@ def create_app(settings: Settings) -> HotPath:
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )
-    app.add_middleware(SecurityHeaders)
     return HotPath(app, HOT_ROUTES)

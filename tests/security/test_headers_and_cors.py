@@ -7,13 +7,19 @@ and as an admin, with an ``Origin`` from another site.
 from __future__ import annotations
 
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from tests.security.asgi import Answer, call
 from tests.security.conftest import Credentials
 from tests.security.test_route_matrix import TABLE, _request
 from tidings.config import Settings
+from tidings.http.hotpath import HotPath
 from tidings.http.middleware import CONTENT_SECURITY_POLICY
+from tidings.http.problems import HANDLERS
 
 ORIGIN = "https://elsewhere.example"
 
@@ -145,3 +151,15 @@ def test_the_sessions_page_sends_no_cors_headers(client: TestClient, creds: Cred
     answer = call(client, "GET", "/sessions", headers=headers)
     assert answer.status == 200 and answer.headers["content-type"].startswith("text/html")
     assert not any(k.startswith("access-control-") for k in answer.headers)
+
+
+def test_even_a_server_error_carries_the_headers() -> None:
+    async def boom(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    app = HotPath(Starlette(routes=[Route("/boom", boom)], exception_handlers=HANDLERS), {})
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/boom")
+    assert answer.status_code == 500
+    assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert answer.headers["x-content-type-options"] == "nosniff"

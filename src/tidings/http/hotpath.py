@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from tidings.errors import TidingsError
-from tidings.http.middleware import SECURITY_HEADERS
+from tidings.http.middleware import SECURITY_HEADERS, SecurityHeaders
 from tidings.http.problems import server_error, tidings_error
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -30,6 +30,8 @@ class HotPath:
     def __init__(self, app: Starlette, routes: Mapping[tuple[str, str], Handler]) -> None:
         self.app = app
         self.routes = dict(routes)
+        # Outside Starlette's error middleware, so its 500 answers carry the headers too.
+        self._secured = SecurityHeaders(app)
 
     @property
     def state(self) -> State:
@@ -40,7 +42,7 @@ class HotPath:
             self.routes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
         )
         if handler is None:
-            await self.app(scope, receive, send)
+            await self._secured(scope, receive, send)
             return
         scope["app"] = self.app
         request = Request(scope, receive)
