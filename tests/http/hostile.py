@@ -86,9 +86,7 @@ class Watch:
         self._conn.close()
 
 
-def refused(
-    watch: Watch, send: Callable[[], httpx2.Response], *names: str
-) -> httpx2.Response:
+def refused(watch: Watch, send: Callable[[], httpx2.Response], *names: str) -> httpx2.Response:
     """Send; assert a 4xx naming one of ``names`` (case-insensitive) that stored nothing."""
     before = watch.version(), watch.events()
     answer = send()
@@ -316,9 +314,7 @@ class HostileSuite:
 
     @FUZZ
     @given(data=st.data())
-    def test_a_time_outside_1970_to_2199_is_refused(
-        self, world: Any, make: Any, data: Any
-    ) -> None:
+    def test_a_time_outside_1970_to_2199_is_refused(self, world: Any, make: Any, data: Any) -> None:
         target: Target = make(world)
         if not target.timestamps:
             return

@@ -20,14 +20,16 @@ from tidings.config import Settings
 from tidings.http.hotpath import HotPath
 from tidings.http.middleware import CONTENT_SECURITY_POLICY
 from tidings.http.problems import HANDLERS
+from tidings.http.routes import OPENCAST_CORS_PATHS
 
 ORIGIN = "https://elsewhere.example"
 
 #: Routes browsers on other sites call: the snippet and Segment's browser SDK (native and
 #: /v1/* ingest with a write-only key), the Microticks click tracker and its keyed read API
 #: (its dashboard is a static page anywhere, holding the ``?key=``; the original answered
-#: every origin), edX's legacy browser endpoint, and the snippet itself. Opencast adopters
-#: post from their servers, not from browsers, so its routes stay closed. Nothing else.
+#: every origin), edX's legacy browser endpoint, the snippet itself, and Opencast's keyed
+#: routes (the original answered every origin on /api/*; collection reads stay closed).
+#: Nothing else.
 CORS_ROUTES = {
     ("GET", "/tidings.js"),
     ("GET", "/events"),
@@ -48,6 +50,19 @@ CORS_ROUTES = {
     ("GET", "/event"),
     ("POST", "/event"),
     ("OPTIONS", "/event"),
+    ("POST", "/api/1.0/adopter"),
+    ("DELETE", "/api/1.0/adopter"),
+    ("POST", "/api/1.0/statistic"),
+    ("DELETE", "/api/1.0/statistic"),
+    ("POST", "/api/1.0/tobira"),
+    ("DELETE", "/api/1.0/tobira"),
+    ("GET", "/api/1.0/adopter/{key}"),
+    ("PUT", "/api/1.0/adopter/{key}"),
+    ("GET", "/api/1.0/adopter/{key}/statistics_report"),
+    ("GET", "/api/1.0/adopter/{key}/error_event"),
+    ("POST", "/api/1.0/statistics_report"),
+    ("POST", "/api/1.0/error_event"),
+    *{("OPTIONS", path) for path in OPENCAST_CORS_PATHS},
 }
 
 

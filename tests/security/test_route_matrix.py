@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from tests.security.asgi import Answer, call
 from tests.security.conftest import Credentials
 from tidings.config import Settings
-from tidings.http.routes import ROUTES
+from tidings.http.routes import OPENCAST_CORS_PATHS, ROUTES
 
 KINDS = (
     "none",
@@ -124,6 +124,7 @@ TABLE: dict[tuple[str, str], dict[str, str | int]] = {
     ("POST", "/api/1.0/error_event"): OPEN,
     ("GET", "/api/1.0/error_event"): READ,
     ("GET", "/api/1.0/error_event/{id}"): READ,
+    **{("OPTIONS", path): OPEN for path in OPENCAST_CORS_PATHS},
     # Tracking API
     ("POST", "/o/token/"): CLIENT,
     ("POST", "/o/revoke_token/"): CLIENT,
@@ -180,9 +181,10 @@ TABLE: dict[tuple[str, str], dict[str, str | int]] = {
     ("GET", "/opencast"): PAGE,
     ("GET", "/dashboard/data/overview"): PAGE_DATA,
     ("GET", "/dashboard/data/events"): PAGE_DATA,
+    ("GET", "/dashboard/data/live"): PAGE_DATA,
     **{
         (method, f"/admin/{page}"): ADMIN_PAGE
-        for page in ("sources", "users", "tokens", "clients")
+        for page in ("sources", "users", "tokens", "clients", "consumers")
         for method in ("GET", "POST")
     },
     **{
@@ -194,9 +196,9 @@ TABLE: dict[tuple[str, str], dict[str, str | int]] = {
             "users/password",
             "tokens/revoke",
             "clients/delete",
+            "consumers/deactivate",
         )
     },
-    ("GET", "/admin/consumers"): ADMIN_PAGE,
     ("GET", "/static/{path}"): OPEN,
 }
 

@@ -30,6 +30,20 @@ _ON_POST = [
 ]
 
 
+#: Opencast's keyed routes: the original server answered every origin on ``/api/*``, and a
+#: browser tool holding an adopter key may call them. Reads of collections stay same-origin.
+_OPENCAST_PREFLIGHT = {
+    **_PREFLIGHT,
+    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
+    "Access-Control-Allow-Headers": "content-type",
+}
+
+
+async def opencast_preflight(request: Request) -> Response:
+    """Answer a CORS preflight for an Opencast keyed route: any origin, no credentials."""
+    return Response(status_code=204, headers=_OPENCAST_PREFLIGHT)
+
+
 async def preflight(request: Request) -> Response:
     """Answer a CORS preflight for an ingest path: POST from anywhere, no credentials."""
     return Response(status_code=204, headers=_PREFLIGHT)

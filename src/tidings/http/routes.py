@@ -40,6 +40,19 @@ async def sessions_page_or_api(request: Request) -> Response:
     return await microticks.list_sessions(request)
 
 
+#: Opencast paths whose keyed routes answer any origin (never with credentials).
+OPENCAST_CORS_PATHS = (
+    "/api/1.0/adopter",
+    "/api/1.0/statistic",
+    "/api/1.0/tobira",
+    "/api/1.0/adopter/{key}",
+    "/api/1.0/adopter/{key}/statistics_report",
+    "/api/1.0/adopter/{key}/error_event",
+    "/api/1.0/statistics_report",
+    "/api/1.0/error_event",
+)
+_oc = cors.open_to_any_origin
+
 ROUTES: list[BaseRoute] = [
     Route("/api/v1/events", events.create_events, methods=["POST"]),
     Route("/api/v1/events", events.list_events, methods=["GET"]),
@@ -52,34 +65,37 @@ ROUTES: list[BaseRoute] = [
     Route("/tidings.js", snippet.tidings_js, methods=["GET"]),
     Route("/api/v1/events", cors.preflight, methods=["OPTIONS"]),
     # Opencast adopter registration, generations B/C (api.md 3.3)
-    Route("/api/1.0/adopter", oc_current.upsert_adopter, methods=["POST"]),
-    Route("/api/1.0/adopter", oc_current.delete_adopter, methods=["DELETE"]),
+    Route("/api/1.0/adopter", _oc(oc_current.upsert_adopter), methods=["POST"]),
+    Route("/api/1.0/adopter", _oc(oc_current.delete_adopter), methods=["DELETE"]),
     Route("/api/1.0/adopter", oc_current.list_adopters, methods=["GET"]),
-    Route("/api/1.0/statistic", oc_current.upsert_statistic, methods=["POST"]),
-    Route("/api/1.0/statistic", oc_current.delete_statistic, methods=["DELETE"]),
+    Route("/api/1.0/statistic", _oc(oc_current.upsert_statistic), methods=["POST"]),
+    Route("/api/1.0/statistic", _oc(oc_current.delete_statistic), methods=["DELETE"]),
     Route("/api/1.0/statistic", oc_current.list_statistics, methods=["GET"]),
     Route("/api/1.0/statistic/{key}", oc_current.read_statistic, methods=["GET"]),
-    Route("/api/1.0/tobira", oc_current.upsert_tobira, methods=["POST"]),
-    Route("/api/1.0/tobira", oc_current.delete_tobira, methods=["DELETE"]),
+    Route("/api/1.0/tobira", _oc(oc_current.upsert_tobira), methods=["POST"]),
+    Route("/api/1.0/tobira", _oc(oc_current.delete_tobira), methods=["DELETE"]),
     Route("/api/1.0/tobira", oc_current.list_tobira, methods=["GET"]),
     Route("/api/1.0/tobira/{key}", oc_current.read_tobira, methods=["GET"]),
     # Opencast adopter statistics, generation A
-    Route("/api/1.0/adopter/{key}", oc_legacy.read_adopter, methods=["GET"]),
-    Route("/api/1.0/adopter/{key}", oc_legacy.replace_adopter, methods=["PUT"]),
+    Route("/api/1.0/adopter/{key}", _oc(oc_legacy.read_adopter), methods=["GET"]),
+    Route("/api/1.0/adopter/{key}", _oc(oc_legacy.replace_adopter), methods=["PUT"]),
     Route(
         "/api/1.0/adopter/{key}/statistics_report",
-        oc_legacy.list_adopter_statistics_reports,
+        _oc(oc_legacy.list_adopter_statistics_reports),
         methods=["GET"],
     ),
     Route(
-        "/api/1.0/adopter/{key}/error_event", oc_legacy.list_adopter_error_events, methods=["GET"]
+        "/api/1.0/adopter/{key}/error_event",
+        _oc(oc_legacy.list_adopter_error_events),
+        methods=["GET"],
     ),
-    Route("/api/1.0/statistics_report", oc_legacy.create_statistics_report, methods=["POST"]),
+    Route("/api/1.0/statistics_report", _oc(oc_legacy.create_statistics_report), methods=["POST"]),
     Route("/api/1.0/statistics_report", oc_legacy.list_statistics_reports, methods=["GET"]),
     Route("/api/1.0/statistics_report/{id}", oc_legacy.read_statistics_report, methods=["GET"]),
-    Route("/api/1.0/error_event", oc_legacy.create_error_event, methods=["POST"]),
+    Route("/api/1.0/error_event", _oc(oc_legacy.create_error_event), methods=["POST"]),
     Route("/api/1.0/error_event", oc_legacy.list_error_events, methods=["GET"]),
     Route("/api/1.0/error_event/{id}", oc_legacy.read_error_event, methods=["GET"]),
+    *(Route(path, cors.opencast_preflight, methods=["OPTIONS"]) for path in OPENCAST_CORS_PATHS),
     Route("/o/token/", oauth.issue_token, methods=["POST"]),
     Route("/o/revoke_token/", oauth.revoke_token, methods=["POST"]),
     Route(
