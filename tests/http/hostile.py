@@ -60,8 +60,9 @@ class Target:
     #: Dotted paths of strings or objects whose content is stored.
     stored: tuple[str, ...] = ()
     method: str = "POST"
-    #: Fields named in the error when the body is empty (a route that also reads the query).
-    required: tuple[str, ...] = ()
+    #: Other names an error about the whole body may use: a required field (when the route
+    #: also reads the query string), or the API's own word for the body.
+    body_names: tuple[str, ...] = ()
     #: Invalid UTF-8 is refused (Opencast reads it as latin-1 instead, seed-systems.md 1.2).
     strict_utf8: bool = True
 
@@ -283,7 +284,7 @@ class HostileSuite:
         raw = MALFORMED_BODIES[body]
         if body == "invalid_utf8" and not target.strict_utf8:
             raw = b"\xff"
-        names = ("body", "json", *target.required)
+        names = ("body", "json", *target.body_names)
         refused(world.watch, lambda: target.send(world.client, raw), *names)
 
     def test_gzip_bomb_is_413_without_inflating_it(self, world: Any, make: Any) -> None:

@@ -27,7 +27,7 @@ def _json(w: World) -> Target:
         headers={"X-Write-Key": w.write_key},
         stored=("event_type", "event", "page"),
         # Fields may come in the query string instead, so an empty body is no error itself.
-        required=("event_type",),
+        body_names=("event_type",),
     )
 
 
