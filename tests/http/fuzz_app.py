@@ -81,6 +81,9 @@ def fuzz_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         for key in (ADOPTER_KEY, LEGACY_KEY):
             made = client.post("/api/1.0/adopter", json={"adopter_key": key, **legacy})
             assert made.status_code == 200, made.text
+        statistic = {"statistic_key": STATISTIC_KEY, "adopter_key": ADOPTER_KEY, "job_count": 1}
+        made = client.post("/api/1.0/statistic", json=statistic)
+        assert made.status_code == 200, made.text
         watch = Watch(settings.resolved_database_url)
         yield World(
             client=client,

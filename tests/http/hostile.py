@@ -298,6 +298,24 @@ class HostileSuite:
         # Inflating all of it would take 64 MiB; the limit is at most 1 MiB.
         assert peak < 8 * 1024 * 1024, peak
 
+    @pytest.mark.parametrize("kind", ["corrupt", "truncated", "trailing_bytes", "unknown"])
+    def test_bad_compressed_body_is_refused(self, world: Any, make: Any, kind: str) -> None:
+        target: Target = make(world)
+        packed = gzip.compress(orjson.dumps(target.template))
+        encoding, body = {
+            "corrupt": ("gzip", packed[:10] + bytes(len(packed) - 10)),
+            "truncated": ("gzip", packed[: len(packed) // 2]),
+            "trailing_bytes": ("gzip", packed + b"junk"),
+            "unknown": ("br", packed),
+        }[kind]
+        refused(
+            world.watch,
+            lambda: target.send(world.client, body, **{"Content-Encoding": encoding}),
+            "body",
+            "gzip",
+            "encoding",
+        )
+
     @FUZZ
     @given(data=st.data())
     def test_a_non_json_value_anywhere_is_refused(self, world: Any, make: Any, data: Any) -> None:
