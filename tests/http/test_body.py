@@ -29,7 +29,9 @@ def test_a_body_in_several_gzip_members_is_read_whole(
 
 
 def test_deflate_is_read(client: TestClient, rt: Runtime, write_key: str) -> None:
-    assert _post(client, write_key, zlib.compress(b'{"namespace":"a","name":"b"}'), "deflate") == 200
+    assert (
+        _post(client, write_key, zlib.compress(b'{"namespace":"a","name":"b"}'), "deflate") == 200
+    )
     assert rt.storage.count_events() == 1
 
 

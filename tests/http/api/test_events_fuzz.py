@@ -3,7 +3,7 @@ and nothing stored."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -59,4 +59,4 @@ def _batch(w: World) -> Target:
 
 
 class TestNativeIngest(HostileSuite):
-    TARGETS = {"single": _single, "batch": _batch}
+    TARGETS: ClassVar[dict[str, Any]] = {"single": _single, "batch": _batch}

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -51,4 +51,4 @@ def _webhook(w: World) -> Target:
 
 
 class TestEdxWebhook(HostileSuite):
-    TARGETS = {"segmentio": _webhook}
+    TARGETS: ClassVar[dict[str, Any]] = {"segmentio": _webhook}

@@ -4,7 +4,7 @@ nothing stored (no session opened or stopped, no event)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -72,14 +72,14 @@ def _form(make: Any, spoilable: tuple[str, ...]) -> Any:
 
 
 class TestMicroticks(HostileSuite, FormSuite):
-    TARGETS: dict[str, Any] = {
+    TARGETS: ClassVar[dict[str, Any]] = {
         "session": _session,
         "event": _event,
         "event_json": _event_with_json_data,
         "stop": _stop,
     }
     # Not the token or key: an unknown one counts as guessing against the caller's address.
-    FORMS: dict[str, Any] = {
+    FORMS: ClassVar[dict[str, Any]] = {
         "session": _form(_session, ("ts",)),
         "event": _form(_event, ("action", "data", "ts")),
         "stop": _form(_stop, ("ts",)),

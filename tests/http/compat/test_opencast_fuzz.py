@@ -7,7 +7,7 @@ them (seed-systems.md 1.2), so invalid UTF-8 is not among the refusals."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pytest
@@ -124,7 +124,7 @@ def _error_event(w: World) -> Target:
 
 
 class TestOpencast(HostileSuite):
-    TARGETS: dict[str, Any] = {
+    TARGETS: ClassVar[dict[str, Any]] = {
         "adopter": _adopter,
         "statistic": _statistic,
         "tobira": _tobira,

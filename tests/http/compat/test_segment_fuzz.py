@@ -3,7 +3,7 @@ shape naming the field, and nothing stored (no event, no person)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -94,7 +94,7 @@ def _batch(path: str) -> Any:
 
 
 class TestSegment(HostileSuite):
-    TARGETS = {
+    TARGETS: ClassVar[dict[str, Any]] = {
         "batch": _batch("/v1/batch"),
         "import": _batch("/v1/import"),
         "track": _single("track", TRACK),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -36,8 +36,8 @@ def _form(w: World) -> tuple[Target, dict[str, str], tuple[str, ...]]:
 
 
 class TestTrackingApi(HostileSuite, FormSuite):
-    TARGETS: dict[str, Any] = {"track": _json}
-    FORMS: dict[str, Any] = {"form": _form}
+    TARGETS: ClassVar[dict[str, Any]] = {"track": _json}
+    FORMS: ClassVar[dict[str, Any]] = {"form": _form}
 
     def pytest_generate_tests(self, metafunc: Any) -> None:
         HostileSuite.pytest_generate_tests(self, metafunc)

@@ -109,8 +109,8 @@ def _draft(
     event: dict[str, Any],
     user_id: int,
     username: str,
-    source_id: int,
 ) -> EventDraft:
+    """The event, with ``source_id`` 0 until the caller sets it."""
     timestamp = _time(event, "timestamp", "Required timestamp field not found")
     received_at = _time(event, "receivedAt", "Required receivedAt field not found")
     properties = event.get("properties")
@@ -167,7 +167,7 @@ def _draft(
         where = "properties.event" if nul_in_event else "context or properties.context"
         raise _Reject(400, f"{where} must not contain NUL characters")
     return EventDraft(
-        source_id=source_id,
+        source_id=0,
         namespace=NAMESPACE,
         name=name,
         timestamp=timestamp,
@@ -210,16 +210,12 @@ async def _track(request: Request) -> Response:
         if person is None:
             raise _Reject(400, "Specified user does not exist")
         username = person.traits.get("username")
-        source = await run_in_threadpool(source_named, rt.storage.engine, SOURCE)
-        draft = _draft(
-            request,
-            event,
-            user_id,
-            username if isinstance(username, str) else "",
-            source.id,
-        )
+        draft = _draft(request, event, user_id, username if isinstance(username, str) else "")
     except _Reject as reject:
         return _answer(reject.status, False, reject.message)
+    # Only now: the first event creates the "edx" source, and a refused one stores nothing.
+    source = await run_in_threadpool(source_named, rt.storage.engine, SOURCE)
+    draft.source_id = source.id
     [result] = await ingest(rt.writer, [draft])
     (rt.metrics.events_duplicate if result.duplicate else rt.metrics.events_accepted).inc()
     return _answer(200, True)
