@@ -15,6 +15,7 @@ import gzip
 import json
 import sqlite3
 import tracemalloc
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -231,6 +232,24 @@ MALFORMED_BODIES: dict[str, bytes] = {
 }
 
 
+#: Parseable numbers at the edges of 64-bit integers and doubles.
+HUGE_NUMBERS: list[Any] = [
+    2**63 - 1,
+    2**63,
+    2**64 - 1,
+    -(2**63),
+    -(2**63) - 1,
+    1.7976931348623157e308,
+    -1.7976931348623157e308,
+    5e-324,
+    1e-300,
+]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def raw_values(strict_utf8: bool) -> st.SearchStrategy[bytes]:
     values = {**RAW_VALUES, **(INVALID_UTF8 if strict_utf8 else {})}
     return st.sampled_from(sorted(values)).map(values.__getitem__)
@@ -324,6 +343,28 @@ class HostileSuite:
         raw = data.draw(raw_values(target.strict_utf8), label="raw")
         body = splice(target.template, path, raw)
         refused(world.watch, lambda: target.send(world.client, body), "body", "json")
+
+    def test_huge_numbers_are_stored_or_refused_never_a_500(self, world: Any, make: Any) -> None:
+        """Numbers JSON can carry but a 64-bit column or a double barely can, in every number
+        field: each is either refused with nothing stored, or accepted and stored."""
+        target: Target = make(world)
+        numeric = [
+            path
+            for path in all_paths(target.template)
+            if _is_number(_walk(target.template, path)[0][_walk(target.template, path)[1]])
+        ]
+        for path in numeric:
+            for number in HUGE_NUMBERS:
+                spoilt = put(target.template, path, number)
+                if "messageId" in spoilt:
+                    # A repeated id is acknowledged and rightly not stored again.
+                    spoilt["messageId"] = uuid.uuid4().hex
+                body = json.dumps(spoilt).encode()
+                before = world.watch.version()
+                answer = target.send(world.client, body)
+                assert answer.status_code < 500, (path, number, answer.text[:300])
+                changed = world.watch.version() != before
+                assert changed == answer.is_success, (path, number, answer.text[:300])
 
     @FUZZ
     @given(data=st.data())
