@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 import pytest
 
 from tests.http.fuzz_app import EDX_SECRET, EDX_USER, World, fuzz_world
-from tests.http.hostile import HostileSuite, Target
+from tests.http.hostile import Target
+from tests.http.hostile_suites import HostileSuite
 
 world = pytest.fixture(scope="module")(fuzz_world)
 

@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 import pytest
 
 from tests.http.fuzz_app import World, fuzz_world
-from tests.http.hostile import FormSuite, HostileSuite, Target
+from tests.http.hostile import Target
+from tests.http.hostile_suites import FormSuite, HostileSuite
 
 world = pytest.fixture(scope="module")(fuzz_world)
 

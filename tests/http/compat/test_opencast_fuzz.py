@@ -13,7 +13,8 @@ import orjson
 import pytest
 
 from tests.http.fuzz_app import ADOPTER_KEY, LEGACY_KEY, STATISTIC_KEY, World, fuzz_world
-from tests.http.hostile import HostileSuite, Target
+from tests.http.hostile import Target
+from tests.http.hostile_suites import HostileSuite
 
 world = pytest.fixture(scope="module")(fuzz_world)
 
