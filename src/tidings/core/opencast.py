@@ -273,9 +273,12 @@ def _date(obj: dict[str, Any], field: str) -> date:
         raise missing(field)
     value = text(obj, field, 10)
     try:
-        return date.fromisoformat(value or "")
+        day = date.fromisoformat(value or "")
     except ValueError:
         raise _bad(field, "must be a date in the form YYYY-MM-DD") from None
+    if not 1970 <= day.year < 2200:
+        raise _bad(field, "must be between 1970 and 2199")
+    return day
 
 
 def statistics_report(obj: dict[str, Any]) -> StatisticsReport:
@@ -298,7 +301,11 @@ def parse_offset_timestamp(value: str, field: str = "timestamp") -> datetime:
             continue
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        if not 1970 <= moment.astimezone(UTC).year < 2200:
+        try:
+            year = moment.astimezone(UTC).year
+        except OverflowError:  # year 1 or 9999 shifted past the calendar by its offset
+            year = moment.year
+        if not 1970 <= year < 2200:
             raise _bad(field, "must be between 1970 and 2199")
         return moment
     raise _bad(field, "must be an ISO 8601 time such as 2019-02-24T12:34:56+01:00")

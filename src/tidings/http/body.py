@@ -38,16 +38,29 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def _inflate(body: bytes, limit: int, *, gzip: bool) -> bytes:
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise Invalid.field("body", f"is not valid gzip data ({exc})") from None
-    if len(data) > limit:
-        raise TooLarge(f"decompressed body is over the limit of {limit} bytes")
-    if not inflater.eof:
-        raise Invalid.field("body", "gzip data is truncated")
-    return data
+    """Inflate at most ``limit + 1`` bytes (a bomb stops there). A gzip body may hold several
+    members (RFC 1952); anything else after the end of the data is refused, not ignored."""
+    wbits = 16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS
+    parts: list[bytes] = []
+    size = 0
+    rest = body
+    while True:
+        inflater = zlib.decompressobj(wbits)
+        try:
+            data = inflater.decompress(rest, limit + 1 - size)
+        except zlib.error as exc:
+            raise Invalid.field("body", f"is not valid gzip data ({exc})") from None
+        size += len(data)
+        if size > limit:
+            raise TooLarge(f"decompressed body is over the limit of {limit} bytes")
+        if not inflater.eof:
+            raise Invalid.field("body", "gzip data is truncated")
+        parts.append(data)
+        rest = inflater.unused_data
+        if not rest:
+            return b"".join(parts)
+        if not (gzip and rest.startswith(b"\x1f\x8b")):
+            raise Invalid.field("body", "has bytes after the end of the compressed data")
 
 
 def parse_json(body: bytes) -> Any:

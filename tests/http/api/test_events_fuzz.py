@@ -3,12 +3,13 @@ and nothing stored."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from tests.http.fuzz_app import World, fuzz_world
-from tests.http.hostile import HostileSuite, Target
+from tests.http.hostile import Target
+from tests.http.hostile_suites import HostileSuite
 
 world = pytest.fixture(scope="module")(fuzz_world)
 
@@ -59,4 +60,4 @@ def _batch(w: World) -> Target:
 
 
 class TestNativeIngest(HostileSuite):
-    TARGETS = {"single": _single, "batch": _batch}
+    TARGETS: ClassVar[dict[str, Any]] = {"single": _single, "batch": _batch}

@@ -3,12 +3,13 @@ shape naming the field, and nothing stored (no event, no person)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from tests.http.fuzz_app import World, fuzz_world
-from tests.http.hostile import HostileSuite, Target
+from tests.http.hostile import Target
+from tests.http.hostile_suites import HostileSuite
 
 world = pytest.fixture(scope="module")(fuzz_world)
 
@@ -94,7 +95,7 @@ def _batch(path: str) -> Any:
 
 
 class TestSegment(HostileSuite):
-    TARGETS = {
+    TARGETS: ClassVar[dict[str, Any]] = {
         "batch": _batch("/v1/batch"),
         "import": _batch("/v1/import"),
         "track": _single("track", TRACK),

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.core.auth import same
-from tidings.core.events import NAME_MAX, EventDraft
+from tidings.core.events import ID_MAX, NAME_MAX, EventDraft
 from tidings.core.ids import uuid7
 from tidings.core.ingest import ingest
 from tidings.core.timeparse import TimestampError, now_us, parse_timestamp, to_iso
@@ -109,8 +109,8 @@ def _draft(
     event: dict[str, Any],
     user_id: int,
     username: str,
-    source_id: int,
 ) -> EventDraft:
+    """The event, with ``source_id`` 0 until the caller sets it."""
     timestamp = _time(event, "timestamp", "Required timestamp field not found")
     received_at = _time(event, "receivedAt", "Required receivedAt field not found")
     properties = event.get("properties")
@@ -119,7 +119,11 @@ def _draft(
     event_type = properties.get("event_type")
     name = event_type if isinstance(event_type, str) and event_type else event.get("event")
     if not isinstance(name, str) or not name or len(name) > NAME_MAX or "\x00" in name:
-        raise _Reject(400, f"The event name must be a string of 1 to {NAME_MAX} characters")
+        raise _Reject(
+            400,
+            f"The event name (properties.event_type, else event) must be a string of 1 to "
+            f"{NAME_MAX} characters without NUL",
+        )
     segment_context = event.get("context")
     client = segment_context if isinstance(segment_context, dict) else {}
     context: dict[str, Any] = {"user_id": user_id, "path": request.url.path}
@@ -146,16 +150,24 @@ def _draft(
         "ip": client.get("ip", "") if isinstance(client.get("ip"), str) else "",
     }
     message_id = event.get("messageId")
-    client_id = isinstance(message_id, str) and 0 < len(message_id) <= 255
+    client_id = message_id is not None and message_id != ""
+    if client_id and (
+        not isinstance(message_id, str) or len(message_id) > ID_MAX or "\x00" in message_id
+    ):
+        # Dropping it would silently lose the retry safety the client asked for.
+        raise _Reject(400, f"messageId must be a string of 1 to {ID_MAX} characters without NUL")
     try:
         properties_json = orjson.dumps(legacy).decode()
         context_json = orjson.dumps(context).decode()
     except (TypeError, orjson.JSONEncodeError) as exc:
         raise _Reject(400, f"The event cannot be stored as JSON ({exc})") from None
     if "\\u0000" in properties_json or "\\u0000" in context_json:
-        raise _Reject(400, "The event must not contain NUL characters")
+        # The stored properties also hold the client's agent and ip (from ``context``).
+        nul_in_event = b"\\u0000" in orjson.dumps(legacy["event"])
+        where = "properties.event" if nul_in_event else "context or properties.context"
+        raise _Reject(400, f"{where} must not contain NUL characters")
     return EventDraft(
-        source_id=source_id,
+        source_id=0,
         namespace=NAMESPACE,
         name=name,
         timestamp=timestamp,
@@ -201,16 +213,12 @@ async def _track(request: Request) -> Response:
         if person is None:
             raise _Reject(400, "Specified user does not exist")
         username = person.traits.get("username")
-        source = await run_in_threadpool(source_named, rt.storage.engine, SOURCE)
-        draft = _draft(
-            request,
-            event,
-            user_id,
-            username if isinstance(username, str) else "",
-            source.id,
-        )
+        draft = _draft(request, event, user_id, username if isinstance(username, str) else "")
     except _Reject as reject:
         return _answer(reject.status, False, reject.message)
+    # Only now: the first event creates the "edx" source, and a refused one stores nothing.
+    source = await run_in_threadpool(source_named, rt.storage.engine, SOURCE)
+    draft.source_id = source.id
     [result] = await ingest(rt.writer, [draft])
     (rt.metrics.events_duplicate if result.duplicate else rt.metrics.events_accepted).inc()
     return _answer(200, True)

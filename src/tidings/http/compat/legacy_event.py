@@ -45,7 +45,8 @@ async def _fields(request: Request, limit: int) -> dict[str, Any]:
         fields.update(data)
         return fields
     try:
-        fields.update(parse_qsl(body.decode(), keep_blank_values=True))
+        # strict: a percent-escape that is not UTF-8 is refused, not stored as U+FFFD.
+        fields.update(parse_qsl(body.decode(), keep_blank_values=True, errors="strict"))
     except UnicodeDecodeError:
         raise Invalid.field("body", "must be UTF-8 form data") from None
     return fields
@@ -82,7 +83,8 @@ def _draft(request: Request, fields: dict[str, Any], source_id: int, namespace: 
     properties_json = orjson.dumps(properties).decode()
     context_json = orjson.dumps(context).decode() if context else None
     if "\\u0000" in properties_json:
-        raise Invalid.field("event", "must not contain NUL characters")
+        field = "page" if "\\u0000" in orjson.dumps(page).decode() else "event"
+        raise Invalid.field(field, "must not contain NUL characters")
     now = now_us()
     return EventDraft(
         source_id=source_id,

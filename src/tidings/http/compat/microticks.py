@@ -92,6 +92,8 @@ async def _fields(request: Request) -> dict[str, Any]:
             keep_blank_values=True,
             strict_parsing=False,
             max_num_fields=_MAX_FIELDS,
+            # strict: a percent-escape that is not UTF-8 is refused, not stored as U+FFFD.
+            errors="strict",
         )
     except UnicodeDecodeError:
         raise Invalid.field("body", "form data must be UTF-8") from None

@@ -115,8 +115,11 @@ async def _payload(request: Request) -> Any:
     body = await read_body(request, runtime(request).settings.max_body_bytes)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media == "application/x-www-form-urlencoded":
-        text = body.decode("utf-8", errors="replace")
-        form = parse_qs(text, keep_blank_values=True)
+        try:
+            # strict: bytes or percent-escapes that are not UTF-8 are refused, not replaced.
+            form = parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise Invalid("Form parse error - the body is not UTF-8 form data.") from None
         # A blank optional field of an HTML form means "not given".
         return {k: v[-1] for k, v in form.items() if v[-1] != "" or k != "timestamp"}
     if media not in ("", "application/json") and not media.endswith("+json"):
