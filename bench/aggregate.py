@@ -117,12 +117,21 @@ def database_bytes(storage: Storage, url: str) -> int:
     return int(row[0])
 
 
-def run(storage: Storage, url: str, repeat: int, raw_repeat: int, before: bool) -> dict[str, Any]:
+def run(
+    storage: Storage,
+    url: str,
+    repeat: int,
+    raw_repeat: int,
+    before: bool,
+    windows: tuple[str, ...] = tuple(WINDOWS),
+) -> dict[str, Any]:
     report: dict[str, Any] = {"queries": {}}
     events = storage.count_events()
     size = database_bytes(storage, url)
     report.update(events=events, database_bytes=size, bytes_per_event=size / max(events, 1))
     for window, span in WINDOWS.items():
+        if window not in windows:
+            continue
         flt = _flt(span.days)
         for granularity in GRANULARITIES:
             for fn in ("count", "avg"):
@@ -169,6 +178,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--no-before", action="store_true", help="skip the row-by-row Python comparison"
     )
+    parser.add_argument("--windows", default=",".join(WINDOWS), help="any of 30d,1y,2y")
     args = parser.parse_args(argv)
     url = args.database_url or f"sqlite:///{args.data_dir}/tidings.db"
     storage = open_storage(url)
@@ -177,7 +187,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     report["load_average_start"] = load_average()
     try:
         print(f"aggregation on {report['database']}", flush=True)
-        report.update(run(storage, url, args.repeat, args.raw_repeat, not args.no_before))
+        report.update(
+            run(
+                storage,
+                url,
+                args.repeat,
+                args.raw_repeat,
+                not args.no_before,
+                tuple(args.windows.split(",")),
+            )
+        )
     finally:
         storage.shutdown()
     report["load_average_end"] = load_average()
