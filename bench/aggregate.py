@@ -101,7 +101,8 @@ def raw_scan(storage: Storage, flt: EventFilter, granularity: str) -> list[tuple
         return list(storage._conn().execute(sql, (json.dumps(pieces),)))  # type: ignore[attr-defined]
     sql = (
         f"SELECT {columns} FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS p(k, lo, hi) "
-        "JOIN events e ON e.stream_id = ANY(%s) AND e.ts >= p.lo AND e.ts < p.hi GROUP BY p.k"
+        "CROSS JOIN LATERAL (SELECT value FROM events WHERE stream_id = ANY(%s) "
+        "AND ts >= p.lo AND ts < p.hi OFFSET 0) e GROUP BY p.k"
     )
     keys, los, his = (list(col) for col in zip(*pieces, strict=True))
     with storage._read() as conn:  # type: ignore[attr-defined]
