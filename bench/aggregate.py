@@ -139,6 +139,8 @@ def run(
                 query = AggregateQuery(flt=flt, granularity=granularity, fn=fn)
                 name = f"{fn} {granularity} {window} rollups"
                 record(report, name, timed(lambda q=query: aggregate(storage, q), repeat))
+        if not raw_repeat:
+            continue
         name = f"count+avg day {window} raw scan"
         record(report, name, timed(lambda f=flt: raw_scan(storage, f, "day"), raw_repeat, False))
         for fn in ("distinct_users", "p95"):
@@ -175,7 +177,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--data-dir", default=str(HERE / "results" / "data"))
     parser.add_argument("--database-url", help="default: sqlite in the data dir")
     parser.add_argument("--repeat", type=int, default=10, help="runs per rollup query")
-    parser.add_argument("--raw-repeat", type=int, default=1, help="runs per raw-scan query")
+    parser.add_argument(
+        "--raw-repeat", type=int, default=1, help="runs per raw-scan query (0: rollups only)"
+    )
     parser.add_argument(
         "--no-before", action="store_true", help="skip the row-by-row Python comparison"
     )
