@@ -129,8 +129,9 @@ def wrk(url: str, key: str, body: str, events: int, connections: int, duration: 
         "errors": errors.group(0) if errors else 0,
         "req_s": ok / duration,
         "events_s": ok * events / duration,
-        "p50_ms": _ms(_group(r"50%\s+(\S+)", out)),
-        "p99_ms": _ms(_group(r"99%\s+(\S+)", out)),
+        # Anchored: "72.50%" in the Req/Sec stdev line must not be read as the 50% line.
+        "p50_ms": _ms(_group(r"(?m)^\s+50%\s+(\S+)", out)),
+        "p99_ms": _ms(_group(r"(?m)^\s+99%\s+(\S+)", out)),
     }
 
 

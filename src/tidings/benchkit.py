@@ -42,9 +42,9 @@ class Check:
         sign = ">=" if t.higher_is_better else "<"
         goal = f"{sign} {t.goal:,.0f} {t.unit}"
         if self.value is None:
-            return f"  {t.what:44} {'not measured':>14}   target {goal}"
+            return f"  {t.what:48} {'not measured':>12}   target {goal}"
         verdict = "met" if self.met else "NOT met"
-        return f"  {t.what:44} {self.value:>14,.1f}   target {goal}: {verdict}"
+        return f"  {t.what:48} {self.value:>12,.1f}   target {goal}: {verdict}"
 
 
 def _run(report: dict[str, Any], target: str, run: str, key: str) -> float | None:

@@ -41,3 +41,13 @@ def test_far_future_is_rejected() -> None:
 
 def test_iso_output_is_utc_with_z() -> None:
     assert to_iso(T + 6) == "2026-01-01T00:00:00.000006Z"
+
+
+@pytest.mark.parametrize(
+    "us", [0, 1, -1, 1_764_651_234_000_000, 253_402_300_799_999_999, -30_610_224_000_000_000]
+)
+def test_to_iso_always_spells_microseconds_and_z(us: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+    assert to_iso(us) == moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

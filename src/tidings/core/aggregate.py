@@ -204,6 +204,9 @@ def _from_rollups(
     for bucket, (lo, hi) in enumerate(ranges):
         if lo >= hi:
             continue
+        if lo % _COARSEST == 0 and hi % _COARSEST == 0:  # decompose's fast path, inlined
+            per_tier[-1].append((bucket, lo, hi))
+            continue
         tiers, rest = decompose(lo, hi)
         for index, pieces in enumerate(tiers):
             per_tier[index].extend((bucket, a, b) for a, b in pieces)

@@ -10,6 +10,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - UTC by construction, formatted with Z
 #: Accepted range: from the epoch up to (not including) 2200-01-01.
 MIN_US = 0
 MAX_US = int((datetime(2200, 1, 1, tzinfo=UTC) - EPOCH).total_seconds()) * 1_000_000
@@ -96,8 +97,12 @@ def to_datetime(us: int) -> datetime:
 
 def to_iso(us: int) -> str:
     """Microseconds since the epoch -> ISO 8601 UTC with ``Z`` (``2026-01-02T03:04:05.000006Z``)."""
-    moment = EPOCH + timedelta(microseconds=us)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = _NAIVE_EPOCH + timedelta(microseconds=us)
+    if moment.year < 1000:  # strftime leaves such years unpadded; keep its spelling
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is about twice as fast as strftime, and the writer calls this for every
+    # committed event (the live feed's payload).
+    return moment.isoformat(timespec="microseconds") + "Z"
 
 
 def now_us() -> int:

@@ -427,11 +427,15 @@ class PostgresStorage(Maintenance, EntityTables, Storage):
         if not stream_ids or not pieces:
             return
         filters, params = self._row_filters(flt)
+        # One index range scan per piece: LATERAL with OFFSET 0 keeps the planner from
+        # flattening it into a join that reads every row of the streams and filters them
+        # against every piece (minutes instead of seconds on 10M events).
         sql = (
             f"SELECT p.k, count(*), {columns} "
             "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS p(k, lo, hi) "
-            "JOIN events e ON e.stream_id = ANY(%s) AND e.ts >= p.lo AND e.ts < p.hi"
-            f"{filters} GROUP BY p.k"
+            "CROSS JOIN LATERAL (SELECT value, user_id, anonymous_id FROM events "
+            f"WHERE stream_id = ANY(%s) AND ts >= p.lo AND ts < p.hi{filters} OFFSET 0) e "
+            "GROUP BY p.k"
         )
         keys, los, his = (list(col) for col in zip(*pieces, strict=True))
         with self._read() as conn:
