@@ -256,3 +256,19 @@ def test_ending_streams_wakes_readers_with_ended() -> None:
         return True
 
     assert run(scenario)
+
+
+def test_an_in_process_hub_with_no_event_stream_publishes_nothing() -> None:
+    async def scenario() -> tuple[int, int]:
+        hub = _hub()
+        await hub.start()
+        drafts, results = [_draft(name="a")], [InsertResult(1, False)]
+        hub.committed(drafts, results)
+        idle = hub._outbox.qsize()
+        sub = hub.subscribe_events(0)
+        hub.committed(drafts, [InsertResult(2, False)])
+        following = len(await sub.get(5) or [])
+        return idle, following
+
+    # Skipped while nobody follows (a later stream replays from storage); sent once one does.
+    assert run(scenario) == (0, 1)

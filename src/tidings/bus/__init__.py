@@ -29,6 +29,10 @@ class Bus(ABC):
     including this process's own, in publication order per publishing process.
     """
 
+    #: True when every subscriber of this bus lives in this process, so a publication no
+    #: local subscriber waits for can be skipped (see Hub.committed).
+    in_process: bool = False
+
     @abstractmethod
     async def start(self, deliver: Deliver) -> None:
         """Connect and begin delivering; raises when the bus cannot be reached."""

@@ -8,6 +8,8 @@ from tidings.bus import Bus, Deliver
 
 
 class MemoryBus(Bus):
+    in_process = True
+
     def __init__(self) -> None:
         self._deliver: Deliver | None = None
         self._applause: dict[int, float] = {}
