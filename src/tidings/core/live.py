@@ -44,7 +44,7 @@ T = TypeVar("T")
 
 #: Fan-out coalescing: events arriving within one tick reach a subscriber in one write.
 TICK_SECONDS = 0.02
-TICK_PER_SUBSCRIBER = 0.00003
+TICK_PER_SUBSCRIBER = 0.00001
 MAX_TICK_SECONDS = 0.1
 #: Publications waiting for the bus before new ones are dropped (and logged).
 OUTBOX_LIMIT = 10_000
