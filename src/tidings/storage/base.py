@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -129,6 +129,20 @@ def percentile(values: list[float], q: float) -> float:
 
 #: :func:`person_of` in SQL (both engines), over the events table's columns.
 PERSON_SQL = "COALESCE(NULLIF(user_id, ''), 'anonymous:' || NULLIF(anonymous_id, ''))"
+
+
+def row_filters(
+    where: Callable[[EventFilter], tuple[list[str], list[object]] | None],
+    flt: EventFilter | None,
+) -> tuple[str, list[object]]:
+    """`` AND ...`` SQL and parameters for the per-row filters of ``flt`` (user, session,
+    properties), from an engine's ``_where``; streams and times are the caller's."""
+    if flt is None:
+        return "", []
+    found = where(EventFilter(user_id=flt.user_id, session_id=flt.session_id, props=flt.props))
+    if found is None:
+        return "", []
+    return "".join(f" AND {c}" for c in found[0]), found[1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from tidings.storage.base import (
     Storage,
     StoredEvent,
     Stream,
+    row_filters,
 )
 from tidings.storage.entities import EntityTables
 from tidings.storage.maintenance import Maintenance
@@ -405,17 +406,6 @@ class PostgresStorage(Maintenance, EntityTables, Storage):
         for row in rows:
             yield RollupTotal(*row)  # type: ignore[arg-type]
 
-    def _row_filters(self, flt: EventFilter | None) -> tuple[str, list[object]]:
-        """`` AND ...`` conditions for the user/session/property filters of ``flt``."""
-        if flt is None:
-            return "", []
-        where = self._where(
-            EventFilter(user_id=flt.user_id, session_id=flt.session_id, props=flt.props)
-        )
-        if where is None:
-            return "", []
-        return "".join(f" AND {c}" for c in where[0]), where[1]
-
     def _bucket_stats(
         self,
         columns: str,
@@ -426,7 +416,7 @@ class PostgresStorage(Maintenance, EntityTables, Storage):
     ) -> Iterator[BucketStat]:
         if not stream_ids or not pieces:
             return
-        filters, params = self._row_filters(flt)
+        filters, params = row_filters(self._where, flt)
         # One index range scan per piece: LATERAL with OFFSET 0 keeps the planner from
         # flattening it into a join that reads every row of the streams and filters them
         # against every piece (minutes instead of seconds on 10M events).
@@ -471,7 +461,7 @@ class PostgresStorage(Maintenance, EntityTables, Storage):
         ranges: Sequence[tuple[int, int]],
         flt: EventFilter | None = None,
     ) -> Iterator[RawRow]:
-        filters, extra_params = self._row_filters(flt)
+        filters, extra_params = row_filters(self._where, flt)
         sql = (
             "SELECT stream_id, ts, value, user_id, anonymous_id, properties FROM events "
             f"WHERE stream_id = ANY(%s) AND ts >= %s AND ts < %s{filters}"

@@ -36,6 +36,7 @@ from tidings.storage.base import (
     Storage,
     StoredEvent,
     Stream,
+    row_filters,
 )
 from tidings.storage.entities import EntityTables
 from tidings.storage.maintenance import Maintenance
@@ -440,17 +441,6 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
             for row in conn.execute(sql, (json.dumps(pieces),)):
                 yield RollupTotal(*row)
 
-    def _row_filters(self, flt: EventFilter | None) -> tuple[str, list[object]]:
-        """`` AND ...`` conditions for the user/session/property filters of ``flt``."""
-        if flt is None:
-            return "", []
-        where = self._where(
-            EventFilter(user_id=flt.user_id, session_id=flt.session_id, props=flt.props)
-        )
-        if where is None:
-            return "", []
-        return "".join(f" AND {c}" for c in where[0]), where[1]
-
     def _scan_sql(self, stream_ids: Sequence[int], filters: str) -> str:
         # Pieces come in as one JSON parameter, materialised so each join is a range search
         # on ix_events_stream_ts (see rollup_totals).
@@ -470,7 +460,7 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
     ) -> Iterator[BucketStat]:
         if not stream_ids or not pieces:
             return
-        filters, params = self._row_filters(flt)
+        filters, params = row_filters(self._where, flt)
         sql = self._scan_sql(stream_ids, filters).format(
             columns=f"p.k, count(*), count(DISTINCT {PERSON_SQL})", group="p.k"
         )
@@ -489,7 +479,7 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
         # floor(q * (n - 1)): Python sees two rows per bucket, not every event.
         if not stream_ids or not pieces:
             return
-        filters, params = self._row_filters(flt)
+        filters, params = row_filters(self._where, flt)
         histogram = self._scan_sql(stream_ids, filters).format(
             columns="p.k AS k, e.value AS v, count(*) AS c", group="p.k, e.value"
         )
@@ -520,7 +510,7 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
         ranges: Sequence[tuple[int, int]],
         flt: EventFilter | None = None,
     ) -> Iterator[RawRow]:
-        filters, extra_params = self._row_filters(flt)
+        filters, extra_params = row_filters(self._where, flt)
         conn = self._conn()
         for part in _chunks(stream_ids):
             marks = ",".join(str(int(i)) for i in part)
