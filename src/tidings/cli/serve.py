@@ -59,6 +59,7 @@ def serve(
     import uvicorn
 
     from tidings.app import create_app
+    from tidings.http.coalesce import CoalescingHttpToolsProtocol
 
     settings = settings_from(ctx, host=host, port=port, workers=workers, log_level=log_level)
     settings = _prepare(settings)
@@ -76,7 +77,7 @@ def serve(
         "log_level": settings.log_level,
         "access_log": False,
         "loop": "uvloop",
-        "http": "httptools",
+        "http": CoalescingHttpToolsProtocol,
         "timeout_graceful_shutdown": 30,
         "server_header": False,
     }

@@ -31,9 +31,17 @@ def uuid7() -> str:
     # Uniqueness, not secrecy, is needed here (ids are not credentials), and urandom is a
     # syscall per event on the hot path. The generator is seeded from urandom per process.
     rand = random.getrandbits(62)
-    value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    # One formatting operation for the five groups: this runs once per event in a batch.
+    return _FORMAT % (
+        ms >> 16,
+        ms & 0xFFFF,
+        0x7000 | counter,
+        0x8000 | (rand >> 48),
+        rand & 0xFFFF_FFFF_FFFF,
+    )
+
+
+_FORMAT = "%08x-%04x-%04x-%04x-%012x"
 
 
 def encode_cursor(event_id: int) -> str:

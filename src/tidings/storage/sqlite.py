@@ -42,6 +42,7 @@ from tidings.storage.entities import EntityTables
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import accumulate
 from tidings.storage.schema import TIERS, events
+from tidings.storage.write_turn import WriteTurn
 
 _EVENT_COLUMNS = (
     "id, source_id, stream_id, ts, received_at, value, message_id, properties, context, "
@@ -140,6 +141,7 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
         self._checkpointer: threading.Thread | None = None
         self._streams_by_key: dict[tuple[int, str, str], int] = {}
         self._streams_by_id: dict[int, Stream] = {}
+        self._write_turn = WriteTurn(self.path)
         self.engine: Engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(self.engine, "connect", lambda dbapi_conn, _rec: _configure(dbapi_conn))
 
@@ -177,6 +179,7 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
             self._checkpointer.join()
             self._checkpointer = None
         self._closed = True
+        self._write_turn.close()
         with self._lock:
             connections, self._connections = self._connections, []
         for conn in connections:
@@ -297,13 +300,14 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
 
     def insert_batch(self, drafts: Sequence[EventDraft]) -> list[InsertResult]:
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            results = self._insert(conn, drafts)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        with self._write_turn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                results = self._insert(conn, drafts)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
         return results
 
     def _insert(self, conn: sqlite3.Connection, drafts: Sequence[EventDraft]) -> list[InsertResult]:

@@ -1,0 +1,53 @@
+"""Whose turn it is to write an SQLite file, across server processes.
+
+With ``--workers N`` each process has its own group-commit writer on the same file. SQLite
+lets one of them in and makes the others retry after sleeping 1, 2, 5, 10, ... ms (its busy
+handler), so two busy writers lose most of their time asleep. Waiting on an exclusive
+``flock`` instead wakes the next writer the moment the lock is released. SQLite's own lock
+still guarantees correctness; this only decides who goes next without the sleeping.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from pathlib import Path
+from types import TracebackType
+
+
+class WriteTurn:
+    """Context manager: hold an exclusive lock on ``<database>.write-lock`` while writing."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".write-lock")
+        self._fd: int | None = None
+        self._opening = threading.Lock()
+
+    def _descriptor(self) -> int:
+        fd = self._fd
+        if fd is None:
+            with self._opening:
+                if self._fd is None:
+                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                fd = self._fd
+        return fd
+
+    def __enter__(self) -> None:
+        # flock releases the GIL while it waits.
+        fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._opening:
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
