@@ -316,6 +316,7 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
         results: list[InsertResult] = []
         rows = []
         keyed: list[tuple[int, int, float]] = []
+        streams = self._streams_by_key
         for draft in drafts:
             if draft.client_message_id:
                 key = (draft.source_id, draft.message_id)
@@ -324,15 +325,19 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
                     results.append(InsertResult(original, True))
                     continue
                 existing[key] = next_id
-            stream_id = self._stream_id(conn, draft.source_id, draft.namespace, draft.name)
+            stream_id = streams.get((draft.source_id, draft.namespace, draft.name))
+            if stream_id is None:
+                stream_id = self._stream_id(conn, draft.source_id, draft.namespace, draft.name)
+            ts = draft.timestamp
+            value = draft.value
             rows.append(
                 (
                     next_id,
                     draft.source_id,
                     stream_id,
-                    draft.timestamp,
+                    ts,
                     draft.received_at,
-                    draft.value,
+                    value,
                     draft.message_id,
                     draft.properties,
                     draft.context,
@@ -341,7 +346,7 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
                     draft.session_id,
                 )
             )
-            keyed.append((stream_id, draft.timestamp, draft.value))
+            keyed.append((stream_id, ts, value))
             results.append(InsertResult(next_id, False))
             next_id += 1
         if rows:
