@@ -25,6 +25,7 @@ from tidings.http.problems import HANDLERS
 from tidings.http.routes import HOT_ROUTES, ROUTES
 from tidings.http.shutdown import chain_stop_signals
 from tidings.storage import open_storage
+from tidings.storage.installation import installation_id
 
 log = logging.getLogger("tidings")
 
@@ -48,8 +49,9 @@ def create_app(settings: Settings) -> HotPath:
             sys.stderr.flush()
             log.warning("created user 'admin' with a random password, shown once on stderr")
         metrics = Metrics()
+        scope = await run_in_threadpool(installation_id, storage.engine)
         hub = Hub(
-            open_bus(settings.bus_url),
+            open_bus(settings.bus_url, scope),
             storage,
             buffer=settings.live_buffer_events,
             applause_interval=settings.applause_interval_ms / 1000,

@@ -31,8 +31,6 @@ def _fresh_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     # Separate keys per test, so parallel runs and earlier runs do not share applause state.
     prefix = f"tidings-test-{uuid.uuid4().hex[:8]}:"
     monkeypatch.setattr(redis_bus, "PREFIX", prefix)
-    monkeypatch.setattr(redis_bus, "APPLAUSE_KEY", prefix + "applause")
-    monkeypatch.setattr(redis_bus, "PRESENT_KEY", prefix + "present")
 
 
 async def _until(check: Callable[[], bool]) -> None:
@@ -148,3 +146,32 @@ def test_redis_bus_reports_a_lost_connection_and_reconnects_by_itself() -> None:
 
 def test_memory_bus_is_always_connected() -> None:
     assert open_bus("memory://").connected
+
+
+def test_redis_installations_sharing_one_redis_do_not_hear_each_other() -> None:
+    async def scenario() -> tuple[list[bytes], list[bytes], list[int]]:
+        ours, neighbour, ours_too = (open_bus(redis_url(), scope) for scope in ("a1", "b2", "a1"))
+        heard: list[bytes] = []
+        overheard: list[bytes] = []
+        await ours.start(lambda _topic, payload: heard.append(payload))
+        await neighbour.start(lambda _topic, payload: overheard.append(payload))
+        await ours_too.start(lambda _topic, payload: None)
+        try:
+            await ours_too.publish(EVENTS, b"[1]")
+            await neighbour.publish(EVENTS, b"[2]")
+            await ours.publish(EVENTS, b"[3]")
+            await _until(lambda: len(heard) == 2 and len(overheard) == 1)
+            await asyncio.sleep(0.1)  # time for a stray cross-installation delivery to show
+            await ours.applaud(1, 100.0)
+            await neighbour.applaud(2, 100.0)
+            await ours_too.applaud(3, 100.0)
+            levels = [await bus.applause_level(100.5, 5) for bus in (ours, neighbour)]
+        finally:
+            for bus in (ours, neighbour, ours_too):
+                await bus.close()
+        return heard, overheard, levels
+
+    heard, overheard, levels = asyncio.run(scenario())
+    assert heard == [b"[1]", b"[3]"]
+    assert overheard == [b"[2]"]
+    assert levels == [2, 1]

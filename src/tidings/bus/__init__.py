@@ -68,8 +68,11 @@ class Bus(ABC):
         stop counting by themselves."""
 
 
-def open_bus(url: str) -> Bus:
-    """The engine for ``url`` (``memory://`` or ``redis://...``); not started yet."""
+def open_bus(url: str, scope: str = "") -> Bus:
+    """The engine for ``url`` (``memory://`` or ``redis://...``); not started yet.
+
+    ``scope`` separates installations sharing one Redis (see storage/installation.py).
+    """
     if url.startswith("memory://"):
         from tidings.bus.memory import MemoryBus
 
@@ -81,7 +84,7 @@ def open_bus(url: str) -> Bus:
             raise ConfigError(
                 f"bus_url: the redis bus needs {exc.name} (pip install 'tidings[redis]')"
             ) from None
-        return RedisBus(url)
+        return RedisBus(url, scope)
     raise ConfigError(
         f"bus_url: unsupported scheme in {redact_url(url)!r} (use memory:// or redis://)"
     )

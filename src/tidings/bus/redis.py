@@ -19,8 +19,6 @@ from tidings.bus import Bus, Deliver
 
 log = logging.getLogger("tidings.bus")
 PREFIX = "tidings:"
-APPLAUSE_KEY = PREFIX + "applause"
-PRESENT_KEY = PREFIX + "present"
 #: A command retries a dropped connection briefly (a Redis restart or failover), then
 #: fails, so an outage is noticed in well under a second rather than after redis-py's
 #: default ten retries.
@@ -30,8 +28,13 @@ RECONNECT_PAUSE = 0.5
 
 
 class RedisBus(Bus):
-    def __init__(self, url: str) -> None:
+    """``scope`` (the installation id) keeps installations that share one Redis apart."""
+
+    def __init__(self, url: str, scope: str = "") -> None:
         self.url = url
+        self.prefix = f"{PREFIX}{scope}:" if scope else PREFIX
+        self._applause_key = self.prefix + "applause"
+        self._present_key = self.prefix + "present"
         self._client: aioredis.Redis | None = None
         self._reader: asyncio.Task[None] | None = None
         self._deliver: Deliver | None = None
@@ -60,7 +63,7 @@ class RedisBus(Bus):
         while True:
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(*(PREFIX + t for t in ("events", "notify")))
+                await pubsub.subscribe(*(self.prefix + t for t in ("events", "notify")))
                 if not self._connected and self._ready.is_set():
                     log.warning("redis bus connection is back")
                 self._connected = True
@@ -72,7 +75,7 @@ class RedisBus(Bus):
                     if isinstance(channel, bytes):
                         channel = channel.decode()
                     try:
-                        self._deliver(channel[len(PREFIX) :], message["data"])
+                        self._deliver(channel[len(self.prefix) :], message["data"])
                     except Exception:
                         log.exception("live delivery failed")
             except asyncio.CancelledError:
@@ -103,15 +106,17 @@ class RedisBus(Bus):
         await self.client.ping()
 
     async def publish(self, topic: str, payload: bytes) -> None:
-        await self.client.publish(PREFIX + topic, payload)
+        await self.client.publish(self.prefix + topic, payload)
 
     async def applaud(self, uid: int, now: float) -> None:
-        await self.client.zadd(APPLAUSE_KEY, {str(uid): now})
+        await self.client.zadd(self._applause_key, {str(uid): now})
 
     async def applause_level(self, now: float, window: float) -> int:
         async with self.client.pipeline(transaction=False) as pipe:
-            pipe.zremrangebyscore(APPLAUSE_KEY, "-inf", now - 60 if window < 60 else now - window)
-            pipe.zcount(APPLAUSE_KEY, f"({now - window}", "+inf")
+            pipe.zremrangebyscore(
+                self._applause_key, "-inf", now - 60 if window < 60 else now - window
+            )
+            pipe.zcount(self._applause_key, f"({now - window}", "+inf")
             _, level = await pipe.execute()
         return int(level)
 
@@ -119,8 +124,8 @@ class RedisBus(Bus):
         members = {str(uid): now for uid in local}
         async with self.client.pipeline(transaction=False) as pipe:
             if members:
-                pipe.zadd(PRESENT_KEY, members)
-            pipe.zremrangebyscore(PRESENT_KEY, "-inf", f"({now - ttl}")
-            pipe.zcard(PRESENT_KEY)
+                pipe.zadd(self._present_key, members)
+            pipe.zremrangebyscore(self._present_key, "-inf", f"({now - ttl}")
+            pipe.zcard(self._present_key)
             results = await pipe.execute()
         return int(results[-1])
