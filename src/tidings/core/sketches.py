@@ -19,11 +19,8 @@ import orjson
 
 HLL_P = 12
 HLL_M = 1 << HLL_P
-_HLL_ALPHA = 0.7213 / (1 + 1.079 / HLL_M)
 _HASH_BITS = 64
 _REST_BITS = _HASH_BITS - HLL_P
-#: 2**-r for every register value r, so an estimate is one sum of table lookups.
-_INVERSE_POWERS = [2.0**-r for r in range(_REST_BITS + 2)]
 
 #: Relative accuracy of histogram quantiles.
 ALPHA = 0.01
@@ -66,17 +63,47 @@ class HyperLogLog:
         self.registers = bytearray(map(max, self.registers, other))
 
     def estimate(self) -> float:
-        registers = self.registers
-        raw = _HLL_ALPHA * HLL_M * HLL_M / sum(_INVERSE_POWERS[r] for r in registers)
-        zeros = registers.count(0)
-        if raw <= 2.5 * HLL_M and zeros:
-            # Linear counting is far more accurate while many registers are still empty.
-            return HLL_M * math.log(HLL_M / zeros)
-        # A 64-bit hash makes the large-range correction of the 32-bit original unnecessary.
-        return raw
+        # Ertl's improved estimator ("New cardinality estimation algorithms for HyperLogLog
+        # sketches", 2017): unbiased across the whole range, where the classic raw estimate
+        # with its switch to linear counting at 2.5 m is off by up to ~4% around 10,000.
+        counts = [0] * (_REST_BITS + 2)
+        for r in self.registers:
+            counts[r] += 1
+        m = HLL_M
+        z = m * _tau(1 - counts[_REST_BITS + 1] / m)
+        for k in range(_REST_BITS, 0, -1):
+            z = 0.5 * (z + counts[k])
+        z += m * _sigma(counts[0] / m)
+        return m * m / (2 * math.log(2) * z)
 
     def to_bytes(self) -> bytes:
         return bytes(self.registers)
+
+
+def _sigma(x: float) -> float:
+    if x == 1:
+        return math.inf
+    y, z = 1.0, x
+    while True:
+        x *= x
+        before = z
+        z += x * y
+        y += y
+        if z == before:
+            return z
+
+
+def _tau(x: float) -> float:
+    if x in (0, 1):
+        return 0.0
+    y, z = 1.0, 1 - x
+    while True:
+        x = math.sqrt(x)
+        before = z
+        y *= 0.5
+        z -= (1 - x) ** 2 * y
+        if z == before:
+            return z / 3
 
 
 def _index(magnitude: float) -> int:
