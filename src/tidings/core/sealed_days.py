@@ -120,11 +120,10 @@ def _merge(
         assert row.sketch is not None
         count += row.events
         sealed[row.stream_id].append(row.day_us)
-        if persons is not None:
-            persons.merge(row.sketch)
-        else:
-            assert values is not None
+        if values is not None:
             values.merge(Histogram.from_bytes(row.sketch))
+    if persons is not None:
+        persons.merge(*(row.sketch for row in inside if row.sketch is not None))
     for sid, days in sealed.items():
         ranges = _runs(lo, hi, days)
         if not ranges:
