@@ -6,15 +6,18 @@ Runs in-process through ``tidings.core.aggregate`` (what the HTTP API calls, min
 - count and avg in day, week and month buckets over the last 30 days, 1 year and 2 years,
   served from the rollup tiers, and day buckets computed by a raw scan of the events table
   in SQL (what a server without rollups does at best)
-- distinct users and p95 in day buckets over the same windows (raw-scan functions, computed
-  per bucket in SQL), and over 30 days also row by row in Python (how they were computed
-  before)
+- distinct users and p95 in day buckets and one ``total`` bucket over the same windows:
+  first as raw scans (every event of the range, per bucket in SQL, as if no day were sealed:
+  the "before"; over 30 days also row by row in Python), then the whole database is sealed
+  (``tidings seal``; timed) and the same queries run against the sealed days: day buckets
+  exact (one stored row per day), day and total buckets with ``approx`` (merged sketches),
+  with the largest relative error of each against the raw answer
 
 Raw-scan queries run ``--raw-repeat`` times without a warm-up run (a 2-year scan takes
-seconds); rollup queries run ``--repeat`` times after one.
+seconds); rollup and sealed queries run ``--repeat``/``--raw-repeat`` times after one.
 
     python bench/prefill.py --data-dir /work/benchdata/sqlite10m --events 10000000
-    python bench/aggregate.py --data-dir /work/benchdata/sqlite10m
+    python bench/aggregate.py --data-dir /work/benchdata/sqlite10m --reseal
     python bench/aggregate.py --database-url postgresql://postgres@127.0.0.1/benchagg
 
 Results print as a table and are saved to bench/results/aggregate-<time>.json.
@@ -38,11 +41,15 @@ from zoneinfo import ZoneInfo
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from sqlalchemy import delete  # noqa: E402
+
 from common import load_average, machine  # noqa: E402
-from tidings.core.aggregate import AggregateQuery, aggregate  # noqa: E402
+from tidings.core import sealing  # noqa: E402
+from tidings.core.aggregate import AggregateQuery, Bucket, aggregate  # noqa: E402
 from tidings.core.buckets import boundaries  # noqa: E402
 from tidings.storage import open_storage  # noqa: E402
 from tidings.storage.base import EventFilter, Storage  # noqa: E402
+from tidings.storage.day_stats import day_stats  # noqa: E402
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
 WINDOWS = {"30d": timedelta(days=30), "1y": timedelta(days=365), "2y": timedelta(days=730)}
@@ -66,6 +73,7 @@ def timed(run: Callable[[], Any], repeat: int, warm: bool = True) -> dict[str, A
         "min_ms": min(timings),
         "buckets": len(result or ()),
         "load_average": load_average(),
+        "result": result,
     }
 
 
@@ -118,6 +126,17 @@ def database_bytes(storage: Storage, url: str) -> int:
     return int(row[0])
 
 
+RAW_FUNCTIONS = ("distinct_users", "p95")
+
+
+def unsealed(storage: Storage) -> Storage:
+    """The same storage as if no day were sealed: raw-scan functions scan every event of the
+    range, as they did before day_stats (the "before")."""
+    raw = copy.copy(storage)
+    raw.__class__ = type("Unsealed", (type(storage),), {"day_stats": lambda self, *a, **k: []})
+    return raw
+
+
 def run(
     storage: Storage,
     url: str,
@@ -125,14 +144,15 @@ def run(
     raw_repeat: int,
     before: bool,
     windows: tuple[str, ...] = tuple(WINDOWS),
+    reseal: bool = False,
 ) -> dict[str, Any]:
     report: dict[str, Any] = {"queries": {}}
     events = storage.count_events()
     size = database_bytes(storage, url)
     report.update(events=events, database_bytes=size, bytes_per_event=size / max(events, 1))
-    for window, span in WINDOWS.items():
-        if window not in windows:
-            continue
+    chosen = {w: span for w, span in WINDOWS.items() if w in windows}
+    raw_answers: dict[str, Any] = {}
+    for window, span in chosen.items():
         flt = _flt(span.days)
         for granularity in GRANULARITIES:
             for fn in ("count", "avg"):
@@ -143,15 +163,58 @@ def run(
             continue
         name = f"count+avg day {window} raw scan"
         record(report, name, timed(lambda f=flt: raw_scan(storage, f, "day"), raw_repeat, False))
-        for fn in ("distinct_users", "p95"):
-            query = AggregateQuery(flt=flt, granularity="day", fn=fn)
-            name = f"{fn} day {window}"
-            record(report, name, timed(lambda q=query: aggregate(storage, q), raw_repeat, False))
-            if window == "30d" and before:
-                slow = in_python(storage)
-                name = f"{fn} day {window} in Python (before)"
+        raw = unsealed(storage)
+        for fn, granularity in itertools.product(RAW_FUNCTIONS, ("day", "total")):
+            query = AggregateQuery(flt=flt, granularity=granularity, fn=fn)
+            name = f"{fn} {granularity} {window} raw (before)"
+            timing = timed(lambda q=query, r=raw: aggregate(r, q), raw_repeat, False)
+            raw_answers[name] = timing.pop("result")
+            record(report, name, timing)
+            if window == "30d" and granularity == "day" and before:
+                slow = in_python(raw)
+                name = f"{fn} day {window} in Python (older)"
                 record(report, name, timed(lambda q=query, s=slow: aggregate(s, q), 1, False))
+    if not raw_repeat:
+        return report
+    report["seal"] = seal_all(storage, reseal)
+    for window, span in chosen.items():
+        flt = _flt(span.days)
+        for fn, granularity in itertools.product(RAW_FUNCTIONS, ("day", "total")):
+            for approx in (False, True):
+                if granularity == "total" and not approx:
+                    continue  # one bucket of many days: exact means the raw scan above
+                query = AggregateQuery(flt=flt, granularity=granularity, fn=fn, approx=approx)
+                mode = "approx" if approx else "exact"
+                name = f"{fn} {granularity} {window} sealed {mode}"
+                timing = timed(lambda q=query: aggregate(storage, q), raw_repeat)
+                answer = timing.pop("result")
+                exact = raw_answers[f"{fn} {granularity} {window} raw (before)"]
+                timing["max_relative_error"] = max_error(answer, exact)
+                record(report, name, timing)
     return report
+
+
+def seal_all(storage: Storage, reseal: bool) -> dict[str, Any]:
+    """Seal every past day, timed; ``reseal`` forgets what was sealed first, so the figure
+    is the time to seal the whole database."""
+    if reseal:
+        with storage.engine.begin() as conn:
+            conn.execute(delete(day_stats))
+    began = time.perf_counter()
+    sealed = sealing.seal(storage)
+    seconds = time.perf_counter() - began
+    print(f"  sealed {sealed:,} stream-days in {seconds:.1f} s", flush=True)
+    return {"stream_days": sealed, "seconds": seconds, "whole_database": reseal}
+
+
+def max_error(answer: list[Bucket], exact: list[Bucket]) -> float:
+    """Largest relative difference between two answers' bucket values."""
+    worst = 0.0
+    for a, e in zip(answer, exact, strict=True):
+        assert a.start == e.start and a.count == e.count, (a, e)
+        if a.value != e.value:
+            worst = max(worst, abs(a.value - e.value) / abs(e.value))  # type: ignore[operator]
+    return worst
 
 
 def _flt(days: int) -> EventFilter:
@@ -164,10 +227,13 @@ def _flt(days: int) -> EventFilter:
 
 
 def record(report: dict[str, Any], name: str, timing: dict[str, Any]) -> None:
+    timing.pop("result", None)
     report["queries"][name] = timing
+    error = timing.get("max_relative_error")
     print(
-        f"  {name:34} {timing['buckets']:4} buckets p50 {timing['p50_ms']:9.1f} ms "
-        f"min {timing['min_ms']:9.1f} ms  load {timing['load_average']}",
+        f"  {name:40} {timing['buckets']:4} buckets p50 {timing['p50_ms']:9.1f} ms "
+        f"min {timing['min_ms']:9.1f} ms  load {timing['load_average']}"
+        + (f"  max error {error:.2%}" if error is not None else ""),
         flush=True,
     )
 
@@ -184,6 +250,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--no-before", action="store_true", help="skip the row-by-row Python comparison"
     )
     parser.add_argument("--windows", default=",".join(WINDOWS), help="any of 30d,1y,2y")
+    parser.add_argument(
+        "--reseal",
+        action="store_true",
+        help="forget sealed days first, so the seal pass is timed over the whole database",
+    )
     args = parser.parse_args(argv)
     url = args.database_url or f"sqlite:///{args.data_dir}/tidings.db"
     storage = open_storage(url)
@@ -200,6 +271,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 args.raw_repeat,
                 not args.no_before,
                 tuple(args.windows.split(",")),
+                args.reseal,
             )
         )
     finally:

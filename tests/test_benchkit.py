@@ -35,6 +35,17 @@ def test_targets_are_met_or_not_from_the_reports() -> None:
     assert missing.met is None and "not measured" in missing.line()
 
 
+def test_the_raw_scan_target_reads_the_sealed_day_bucket_queries() -> None:
+    queries = {
+        "p95 day 2y sealed exact": {"p50_ms": 30.0},
+        "distinct_users day 2y sealed exact": {"p50_ms": 1_500.0},
+        "p95 day 2y raw (before)": {"p50_ms": 20_000.0},
+    }
+    found = {c.target.what: c for c in checks({"aggregate": {"queries": queries}})}
+    check = found["2-year raw-scan function (p95, distinct users)"]
+    assert check.value == 1_500.0 and check.met is False
+
+
 def test_parts_that_did_not_run_are_left_out() -> None:
     assert [c.target.part for c in checks({"aggregate": {"queries": {}}})] == [
         "aggregate",

@@ -17,6 +17,7 @@ from tidings.core.bootstrap import ensure_admin
 from tidings.core.live import Hub
 from tidings.core.ratelimit import RateLimiter, open_buckets
 from tidings.core.retention import Pruner
+from tidings.core.sealing import Sealer
 from tidings.core.writer import Writer
 from tidings.http.deps import Runtime
 from tidings.http.hotpath import HotPath
@@ -82,6 +83,8 @@ def create_app(settings: Settings) -> HotPath:
         )
         pruner = Pruner(storage, settings.retention_days)
         pruner.start()
+        sealer = Sealer(storage)
+        sealer.start()
         app.state.runtime = Runtime(
             settings=settings,
             storage=storage,
@@ -94,6 +97,7 @@ def create_app(settings: Settings) -> HotPath:
             yield
         finally:
             restore_signals()
+            await sealer.stop()
             await pruner.stop()
             await writer.stop()
             await limiter.close()

@@ -21,7 +21,9 @@ def test_quick_aggregate_prefills_then_checks_the_targets(tmp_path: Path) -> Non
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (data / "prefilled").read_text() == "2000"
-    assert "p95 day 2y" in result.output
+    assert "p95 day 2y raw (before)" in result.output
+    assert "p95 day 2y sealed exact" in result.output
+    assert "2-year raw-scan function" in result.output
     assert "2-year day buckets from rollups (count, avg)" in result.output
 
 

@@ -6,7 +6,7 @@ from tidings.cli.bench import bench
 from tidings.cli.clients import client
 from tidings.cli.common import main
 from tidings.cli.consumers import consumer
-from tidings.cli.data import erase, export, import_, migrate_data, prune
+from tidings.cli.data import erase, export, import_, migrate_data, prune, seal
 from tidings.cli.serve import init, serve
 from tidings.cli.sources import source
 from tidings.cli.tokens import token
@@ -22,6 +22,7 @@ main.add_command(export)
 main.add_command(import_)
 main.add_command(migrate_data)
 main.add_command(prune)
+main.add_command(seal)
 main.add_command(erase)
 main.add_command(consumer)
 main.add_command(bench)

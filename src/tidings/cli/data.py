@@ -1,10 +1,11 @@
-"""Data commands: ``export``, ``import``, ``migrate-data``, ``prune`` and ``erase``."""
+"""Data commands: ``export``, ``import``, ``migrate-data``, ``prune``, ``seal`` and ``erase``."""
 
 from __future__ import annotations
 
 import csv
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
@@ -14,7 +15,7 @@ import orjson
 
 from tidings.cli.common import emit, fail, opened_storage, settings_from
 from tidings.config import Settings
-from tidings.core import retention
+from tidings.core import retention, sealing
 from tidings.core.erasure import erase_person
 from tidings.core.events import EventDraft, validate_event
 from tidings.core.importers import EXPORT_ONLY, FORMATS, ImportLineError, to_native
@@ -333,6 +334,23 @@ def prune(ctx: click.Context, as_json: bool) -> None:
     with opened_storage(settings) as storage:
         deleted = retention.prune(storage, settings.retention_days)
     emit(as_json, {"deleted": deleted}, f"pruned {deleted} events past their retention")
+
+
+@click.command("seal")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def seal(ctx: click.Context, as_json: bool) -> None:
+    """Seal every past day now: store its distinct users, percentiles and sketches, so
+    those functions stop scanning raw events (the server also does this by itself)."""
+    with opened_storage(settings_from(ctx)) as storage:
+        began = time.perf_counter()
+        sealed = sealing.seal(storage)
+        seconds = round(time.perf_counter() - began, 3)
+    emit(
+        as_json,
+        {"sealed": sealed, "seconds": seconds},
+        f"sealed {sealed} stream-days in {seconds:.1f} s",
+    )
 
 
 @click.command("erase")

@@ -4,8 +4,10 @@ Each bucket's effective range ``[lo, hi)`` is cut into the coarsest aligned piec
 whole UTC days from the day tier, whole hours from the hour tier, whole minutes from the minute
 tier and the sub-minute rest from raw events. So a two-year day-bucket query reads ~730 day
 rows, not a million minute rows. Functions that cannot be rolled up (distinct users,
-percentiles), group-by a property, and filters on user/session/properties scan raw rows.
-Either way the answer equals a brute-force scan of the raw events.
+percentiles), group-by a property, and filters on user/session/properties scan raw rows,
+except that whole sealed UTC days answer distinct users and percentiles from one stored row
+each (core/sealed_days.py). Either way the answer equals a brute-force scan of the raw
+events, unless the query asks for ``approx`` answers from merged sketches.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from tidings.core import sealed_days
 from tidings.core.buckets import boundaries, label
 from tidings.storage.base import EventFilter, Storage, Stream, percentile, person_of
 from tidings.storage.schema import TIERS
@@ -42,6 +45,8 @@ class AggregateQuery:
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     group_by: str | None = None
     fill: bool = False
+    #: Merge day sketches for buckets spanning several sealed days (see core/sealed_days.py).
+    approx: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,7 +273,8 @@ def _raw_in_storage(
 ) -> None:
     # Distinct users and percentiles do not add up across buckets or streams, so the engine
     # computes them per bucket for each group's streams at once (a COUNT DISTINCT or a
-    # percentile in SQL), instead of handing every raw row to Python.
+    # percentile in SQL), instead of handing every raw row to Python. Buckets that sealed
+    # days can answer (core/sealed_days.py) skip even that.
     pieces = [(bucket, lo, hi) for bucket, (lo, hi) in enumerate(ranges) if lo < hi]
     groups: dict[str | None, list[int]] = {}
     for stream_id in sorted(streams):
@@ -276,10 +282,17 @@ def _raw_in_storage(
             stream_id
         )
     for group, ids in groups.items():
+        rest: Sequence[tuple[int, int, int]] = pieces
+        if sealed_days.applies(query.flt):
+            answers, rest = sealed_days.serve(storage, query.fn, query.approx, ids, pieces)
+            for key, answer in answers.items():
+                accs[(key, group)] = _Acc(count=answer.count, computed=answer.value)
+        if not rest:
+            continue
         if query.fn == "distinct_users":
-            stats = storage.distinct_persons(ids, pieces, query.flt)
+            stats = storage.distinct_persons(ids, rest, query.flt)
         else:
-            stats = storage.value_percentile(PERCENTILES[query.fn], ids, pieces, query.flt)
+            stats = storage.value_percentile(PERCENTILES[query.fn], ids, rest, query.flt)
         for stat in stats:
             accs[(stat.key, group)] = _Acc(count=stat.count, computed=stat.value)
 

@@ -7,13 +7,10 @@ the ingest writer waits at most one batch for the database's write lock.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import threading
-import time
 from collections.abc import Callable
 
+from tidings.core.periodic import PeriodicPass
 from tidings.core.timeparse import now_us
 from tidings.storage.base import EventFilter, Storage
 
@@ -62,59 +59,19 @@ def prune(
     return total
 
 
-class _Stopped(Exception):
-    """The server is stopping: end the pass between two batches."""
-
-
-class Pruner:
+class Pruner(PeriodicPass):
     """The background task that runs :func:`prune` every ``interval`` seconds."""
 
+    name = "tidings-pruner"
+    log = log
+
     def __init__(self, storage: Storage, global_days: int, interval: float = INTERVAL) -> None:
+        super().__init__(interval, FIRST_PASS_DELAY, PAUSE)
         self.storage = storage
         self.global_days = global_days
-        self.interval = interval
-        self._stopping = threading.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._pass: asyncio.Future[int] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="tidings-pruner")
+    def work(self, pause: Callable[[], None]) -> int:
+        return prune(self.storage, self.global_days, pause=pause)
 
-    async def stop(self) -> None:
-        """Cancel the schedule and wait for a running pass to end after its current batch
-        (storage closes next, under its feet otherwise)."""
-        self._stopping.set()
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._pass is not None:
-            with contextlib.suppress(Exception):
-                await self._pass
-
-    def _pause(self) -> None:
-        if self._stopping.wait(PAUSE):
-            raise _Stopped
-
-    async def run_once(self) -> int:
-        self._pass = asyncio.ensure_future(
-            asyncio.to_thread(prune, self.storage, self.global_days, pause=self._pause)
-        )
-        return await asyncio.shield(self._pass)
-
-    async def _run(self) -> None:
-        await asyncio.sleep(min(FIRST_PASS_DELAY, self.interval))
-        while True:
-            started = time.monotonic()
-            try:
-                deleted = await self.run_once()
-            except _Stopped:
-                return
-            except Exception:  # a bad pass must not end retention for good
-                log.exception("retention pass failed")
-            else:
-                if deleted:
-                    elapsed = time.monotonic() - started
-                    log.info("retention: deleted %d events in %.1f s", deleted, elapsed)
-            await asyncio.sleep(self.interval)
+    def describe(self, done: int, elapsed: float) -> str:
+        return f"retention: deleted {done} events in {elapsed:.1f} s"

@@ -111,6 +111,22 @@ class BucketStat:
     value: float
 
 
+@dataclass(frozen=True, slots=True)
+class DayStat:
+    """The sealed figures of one stream's UTC day (see storage/day_stats.py): exact event and
+    person counts and percentiles, and the serialised sketch asked for (else None)."""
+
+    stream_id: int
+    day_us: int
+    events: int
+    persons: int
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    sketch: bytes | None = None
+
+
 def person_of(user_id: str | None, anonymous_id: str | None) -> str | None:
     """Who did it, for distinct-user counts: the user id, else the anonymous id (prefixed,
     so an anonymous id never equals a user id)."""
@@ -278,6 +294,24 @@ class Storage(ABC):
         :func:`percentile` computes it."""
         for key, rows in self._raw_by_key(stream_ids, pieces, flt).items():
             yield BucketStat(key, len(rows), percentile([r.value for r in rows], q))
+
+    # -- sealed days (storage/day_stats.py); these defaults mean "nothing is ever sealed" --
+    def day_stats(
+        self, stream_ids: Sequence[int], lo: int, hi: int, sketch: str | None = None
+    ) -> list[DayStat]:
+        """Sealed days of these streams with ``lo <= day_us < hi``; ``sketch`` names the
+        sketch to load with them: ``"persons"``, ``"values"`` or None."""
+        return []
+
+    def unsealed_days(self, before_us: int, limit: int) -> list[tuple[int, int]]:
+        """Up to ``limit`` (stream id, day) with events, ending by ``before_us`` and not
+        sealed, newest first."""
+        return []
+
+    def seal_day(self, stream_id: int, day_us: int, before_us: int) -> bool:
+        """Compute and store one day's figures in one write transaction, if it ended by
+        ``before_us``, has events and is not sealed yet; returns whether it stored them."""
+        return False
 
     @abstractmethod
     def count_events(self) -> int:

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, up
 from sqlalchemy.engine import Connection
 
 from tidings.storage.base import EventFilter, Stream
+from tidings.storage.day_stats import forget, forget_before
 from tidings.storage.schema import TIERS, events, streams
 
 DAY_US = TIERS[-1][1]
@@ -64,6 +65,7 @@ class Maintenance:
             if ids:
                 self._mark_high_water(conn)
                 conn.execute(delete(events).where(events.c.id.in_(ids)))
+                forget_before(conn, stream_ids, cutoff)
             if len(ids) < limit:
                 # The last batch for this cut-off: the rollups of those days go too.
                 for table, _width in TIERS:
@@ -89,6 +91,7 @@ class Maintenance:
                 return 0
             self._mark_high_water(conn)
             conn.execute(delete(events).where(where))
+            forget(conn, hits)
             for table, width in TIERS:
                 for stream_id, bucket in sorted({(s, ts - ts % width) for s, ts in hits}):
                     _recompute(conn, table, stream_id, bucket, width)
@@ -129,6 +132,7 @@ class Maintenance:
                 return 0
             self._mark_high_water(conn)
             deleted = conn.execute(delete(events).where(where)).rowcount
+            forget(conn, hits)
             # Without a person or property filter every event of a bucket inside the time
             # range matched: those rollup rows simply go; only the buckets at the range's
             # edges are rebuilt. Otherwise every touched bucket is rebuilt from what is left.

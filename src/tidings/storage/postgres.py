@@ -34,6 +34,7 @@ from tidings.storage.base import (
     Stream,
     row_filters,
 )
+from tidings.storage.day_stats import FORGET_SQL, DayStats, stale_days, today_us
 from tidings.storage.entities import EntityTables
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import accumulate
@@ -60,6 +61,7 @@ _UPSERT = (
 )
 _UPSERTS = tuple(_UPSERT.format(table=t.name, tier=i) for i, (t, _) in enumerate(TIERS))
 _MAX_ID = "COALESCE((SELECT MAX(id) FROM {table}), 0)"
+_FORGET_DAY = FORGET_SQL.format(p="%s")
 #: Key of the advisory lock every writer takes for its transaction ("tidings" in ASCII).
 WRITE_LOCK = 0x7469_6469_6E67_73
 
@@ -72,7 +74,7 @@ def _urls(url: str) -> tuple[str, str]:
     return f"postgresql://{rest}", f"postgresql+psycopg://{rest}"
 
 
-class PostgresStorage(Maintenance, EntityTables, Storage):
+class PostgresStorage(Maintenance, DayStats, EntityTables, Storage):
     """Storage in a PostgreSQL database shared by any number of processes."""
 
     def __init__(self, url: str) -> None:
@@ -308,6 +310,11 @@ class PostgresStorage(Maintenance, EntityTables, Storage):
                         copy.write_row((tier, *rollup_row))
             for sql in _UPSERTS:
                 conn.execute(sql)
+            # Late events void the figures of a sealed day (one row per stream and day).
+            stale = stale_days(tiers[-1], today_us())
+            if stale:
+                with conn.cursor() as cur:
+                    cur.executemany(_FORGET_DAY, stale)
         return results
 
     # -- reads -------------------------------------------------------------------------------

@@ -118,5 +118,6 @@ TIERS: tuple[tuple[Table, int], ...] = (
 from tidings.storage import adopters as _adopters  # noqa: E402, F401  (registers the Opencast tables)
 from tidings.storage import counters as _counters  # noqa: E402, F401
 from tidings.storage import credentials as _credentials  # noqa: E402,F401  (registers tables)
+from tidings.storage import day_stats as _day_stats  # noqa: E402, F401  (registers day_stats)
 from tidings.storage import microticks as _microticks  # noqa: E402, F401  (registers the Microticks tables)
 from tidings.storage import persons as _persons  # noqa: E402, F401  (registers its tables)

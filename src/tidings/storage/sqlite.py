@@ -38,6 +38,7 @@ from tidings.storage.base import (
     Stream,
     row_filters,
 )
+from tidings.storage.day_stats import FORGET_SQL, DayStats, stale_days, today_us
 from tidings.storage.entities import EntityTables
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import accumulate
@@ -80,6 +81,7 @@ _MARK_HIGH_WATER = (
     "INSERT INTO counters (name, value) SELECT 'events_id', COALESCE(MAX(id), 0) FROM events "
     "WHERE true ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)"
 )
+_FORGET_DAY = FORGET_SQL.format(p="?")
 _CHUNK = 500  # SQLite's host-parameter limit is high, but long IN lists plan poorly.
 
 
@@ -127,7 +129,7 @@ def _prop_clause(key: str) -> tuple[str, str]:
     return clause, path
 
 
-class SQLiteStorage(Maintenance, EntityTables, Storage):
+class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
     """Storage in one SQLite file."""
 
     def __init__(self, url: str) -> None:
@@ -351,8 +353,13 @@ class SQLiteStorage(Maintenance, EntityTables, Storage):
             next_id += 1
         if rows:
             conn.execute(_INSERT_EVENTS, (orjson.dumps(rows),))
-            for sql, tier_rows in zip(_UPSERTS, accumulate(keyed), strict=True):
+            tiers = accumulate(keyed)
+            for sql, tier_rows in zip(_UPSERTS, tiers, strict=True):
                 conn.execute(sql, (orjson.dumps(tier_rows),))
+            # Late events void the figures of a sealed day (one row per stream and day).
+            stale = stale_days(tiers[-1], today_us())
+            if stale:
+                conn.executemany(_FORGET_DAY, stale)
         return results
 
     # -- reads -------------------------------------------------------------------------------

@@ -3,6 +3,9 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
+from tidings.core import sealing
+from tidings.http.deps import Runtime
+
 EVENTS = [
     {
         "namespace": "shop",
@@ -88,6 +91,19 @@ def test_group_by_name_and_property(loaded: TestClient, viewer: tuple[str, str])
     assert {b["group"]: b["value"] for b in by_plan} == {"pro": 40.0, "free": 20.0}  # type: ignore[union-attr, index]
 
 
+def test_approx_merges_sealed_days_and_says_what_exact_says_on_small_sets(
+    loaded: TestClient, viewer: tuple[str, str], rt: Runtime
+) -> None:
+    assert sealing.seal(rt.storage) == 4  # buy on three days, view on one
+    query = "name=buy&granularity=total&fn="
+    exact = _agg(loaded, viewer, query + "distinct_users")["buckets"]
+    approx = _agg(loaded, viewer, query + "distinct_users&approx=true")["buckets"]
+    assert approx == exact == [{"start": "2026-03-28T00:00:00+00:00", "value": 2, "count": 3}]
+    p50 = _agg(loaded, viewer, query + "p50&approx=1")["buckets"]
+    assert p50[0]["count"] == 3  # type: ignore[index]
+    assert p50[0]["value"] == pytest.approx(20.0, rel=0.01)  # type: ignore[index]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
@@ -96,6 +112,7 @@ def test_group_by_name_and_property(loaded: TestClient, viewer: tuple[str, str])
         ("tz=Mars/Base", "tz"),
         ("group_by=colour", "group_by"),
         ("fill=maybe", "fill"),
+        ("approx=yes", "approx"),
         ("from=later", "from"),
         ("granularity=minute&from=2000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "granularity"),
     ],

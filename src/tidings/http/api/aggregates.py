@@ -35,6 +35,13 @@ def _span_us(granularity: str) -> int:
     return int(DEFAULT_SPAN[granularity].total_seconds()) * 1_000_000
 
 
+def _flag(params: QueryParams, key: str) -> bool:
+    raw = params.get(key, "false").lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise Invalid.field(key, "must be true or false")
+    return raw in ("true", "1")
+
+
 def parse_query(request: Request) -> AggregateQuery:
     return parse_params(request.query_params)
 
@@ -59,9 +66,8 @@ def parse_params(params: QueryParams) -> AggregateQuery:
         and not (group_by.startswith("prop.") and len(group_by) > 5)
     ):
         raise Invalid.field("group_by", "must be name, source, namespace or prop.<key>")
-    fill_raw = params.get("fill", "false").lower()
-    if fill_raw not in ("true", "false", "1", "0"):
-        raise Invalid.field("fill", "must be true or false")
+    fill = _flag(params, "fill")
+    approx = _flag(params, "approx")
     flt = event_filter(params)
     to_us = flt.to_us if flt.to_us is not None else now_us() + 1
     if flt.from_us is not None:
@@ -76,7 +82,8 @@ def parse_params(params: QueryParams) -> AggregateQuery:
         fn=fn,
         tz=tz,
         group_by=group_by,
-        fill=fill_raw in ("true", "1"),
+        fill=fill,
+        approx=approx,
     )
 
 
