@@ -49,48 +49,57 @@ def _pair() -> tuple[FakeTransport, CoalescingTransport]:
     return real, CoalescingTransport(real, asyncio.get_running_loop())  # type: ignore[arg-type]
 
 
-async def test_headers_and_body_written_in_one_step_leave_as_one_write() -> None:
+HEAD = b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\n"
+
+
+async def test_a_head_and_its_body_leave_as_one_write() -> None:
     real, proxy = _pair()
-    proxy.write(b"HTTP/1.1 200 OK\r\n\r\n")
-    proxy.write(b'{"ok":true}')
+    proxy.write(HEAD)
     assert real.writes == []
-    assert proxy.get_write_buffer_size() == len(b"HTTP/1.1 200 OK\r\n\r\n") + 11
-    await asyncio.sleep(0)
-    assert real.writes == [b'HTTP/1.1 200 OK\r\n\r\n{"ok":true}']
-
-
-async def test_writes_in_later_steps_are_sent_separately_and_in_order() -> None:
-    real, proxy = _pair()
-    proxy.write(b"a")
-    await asyncio.sleep(0)
-    proxy.write(b"b")
-    proxy.writelines([b"c", b"", b"d"])
-    await asyncio.sleep(0)
-    assert real.writes == [b"a", b"bcd"]
-
-
-async def test_close_sends_what_is_buffered_first() -> None:
-    real, proxy = _pair()
-    proxy.write(b"last words")
-    proxy.close()
-    assert real.writes == [b"last words"]
-    assert real.closed
+    assert proxy.get_write_buffer_size() == len(HEAD)
+    proxy.write(b'{"ok":true}')
+    assert real.writes == [HEAD + b'{"ok":true}']
     await asyncio.sleep(0)  # the scheduled flush finds nothing left to send
-    assert real.writes == [b"last words"]
+    assert real.writes == [HEAD + b'{"ok":true}']
 
 
-async def test_abort_drops_the_buffer() -> None:
+async def test_a_head_without_a_body_in_the_same_step_is_sent_at_the_next() -> None:
     real, proxy = _pair()
-    proxy.write(b"never sent")
+    proxy.write(HEAD)
+    await asyncio.sleep(0)
+    assert real.writes == [HEAD]
+
+
+async def test_stream_chunks_after_the_first_go_straight_through() -> None:
+    real, proxy = _pair()
+    proxy.write(HEAD)
+    proxy.writelines([b"a", b"", b"b"])
+    proxy.write(b"c")
+    assert real.writes == [HEAD + b"a", b"b", b"c"]
+
+
+async def test_close_sends_a_held_head_first() -> None:
+    real, proxy = _pair()
+    proxy.write(HEAD)
+    proxy.close()
+    assert real.writes == [HEAD]
+    assert real.closed
+    await asyncio.sleep(0)
+    assert real.writes == [HEAD]
+
+
+async def test_abort_drops_a_held_head() -> None:
+    real, proxy = _pair()
+    proxy.write(HEAD)
     proxy.abort()
     await asyncio.sleep(0)
     assert real.writes == []
     assert real.aborted
 
 
-async def test_nothing_is_written_to_a_transport_that_closed_meanwhile() -> None:
+async def test_a_head_is_not_written_to_a_transport_that_closed_meanwhile() -> None:
     real, proxy = _pair()
-    proxy.write(b"late")
+    proxy.write(HEAD)
     real.close()
     await asyncio.sleep(0)
     assert real.writes == []

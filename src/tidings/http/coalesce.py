@@ -1,12 +1,13 @@
-"""One ``send`` per response: uvicorn's HTTP protocol with writes coalesced per loop step.
+"""One ``send`` per small response: uvicorn's HTTP protocol with the head held for the body.
 
 uvicorn writes a response's status line and headers, then its body, as two transport writes,
 and uvloop sends each at once: two system calls per response, each waking the client. On the
 single-event ingest path py-spy put about a quarter of the event loop's time in the first of
-them. Here every write made during one step of the event loop is buffered and leaves in one
-write at the start of the next step, so a small response is one system call, and a live
-stream's chunks written in one step share one too. Data waits at most one loop step; a close
-sends what is buffered first.
+them. Here a write that is a response head is held back and sent together with the next write
+(the body), or at the start of the next loop step if no body follows in this one. Every other
+write goes straight through: holding all writes for a loop step (an earlier version) cost a
+live stream with 1,000 subscribers a scheduled callback per subscriber per delivery, and its
+p99 went from ~0.3 s to ~0.7 s.
 """
 
 from __future__ import annotations
@@ -17,46 +18,57 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
-class CoalescingTransport:
-    """A transport proxy whose writes in one loop step go out as one write."""
+def _is_head(data: bytes) -> bool:
+    return data.startswith(b"HTTP/1.1 ") and data.endswith(b"\r\n\r\n")
 
-    __slots__ = ("_chunks", "_loop", "_transport")
+
+class CoalescingTransport:
+    """A transport proxy that sends a response head together with what follows it."""
+
+    __slots__ = ("_transport", "_loop", "_held")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
-        self._chunks: list[bytes] = []
+        self._held: bytes | None = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
             return
-        if not self._chunks:
+        held = self._held
+        if held is not None:
+            self._held = None
+            self._transport.write(held + bytes(data))
+            return
+        if isinstance(data, bytes) and _is_head(data):
+            self._held = data
             self._loop.call_soon(self._flush)
-        self._chunks.append(bytes(data))
+            return
+        self._transport.write(data)
 
     def writelines(self, lines: Any) -> None:
         for data in lines:
             self.write(data)
 
     def _flush(self) -> None:
-        chunks = self._chunks
-        if not chunks:
+        held = self._held
+        if held is None:
             return
-        self._chunks = []
-        if self._transport.is_closing():
-            return
-        self._transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        self._held = None
+        if not self._transport.is_closing():
+            self._transport.write(held)
 
     def close(self) -> None:
         self._flush()
         self._transport.close()
 
     def abort(self) -> None:
-        self._chunks = []
+        self._held = None
         self._transport.abort()
 
     def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + sum(map(len, self._chunks))
+        held = len(self._held) if self._held is not None else 0
+        return self._transport.get_write_buffer_size() + held
 
     def __getattr__(self, name: str) -> Any:
         # Everything else (is_closing, get_extra_info, pause_reading, set_protocol, ...)
