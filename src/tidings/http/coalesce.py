@@ -25,7 +25,7 @@ def _is_head(data: bytes) -> bool:
 class CoalescingTransport:
     """A transport proxy that sends a response head together with what follows it."""
 
-    __slots__ = ("_transport", "_loop", "_held")
+    __slots__ = ("_held", "_loop", "_transport")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
