@@ -59,6 +59,7 @@ def serve(
     import uvicorn
 
     from tidings.app import create_app
+    from tidings.gc_tuning import tune_for_server
     from tidings.http.coalesce import CoalescingHttpToolsProtocol
 
     settings = settings_from(ctx, host=host, port=port, workers=workers, log_level=log_level)
@@ -85,6 +86,7 @@ def serve(
     # handler that was installed before it: make that one a clean exit (status 0).
     signal.signal(signal.SIGTERM, _exit_cleanly)
     signal.signal(signal.SIGINT, _exit_cleanly)
+    tune_for_server()
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return
