@@ -66,11 +66,19 @@ _FORGET_DAY = FORGET_SQL.format(p="%s")
 WRITE_LOCK = 0x7469_6469_6E67_73
 
 
+#: Seconds libpq waits for a connection to be established, unless the URL sets
+#: ``connect_timeout`` itself. Without one, a server that accepts the TCP connection and then
+#: never answers (hung, or behind a dead proxy) blocks start-up and shutdown indefinitely.
+CONNECT_TIMEOUT = 10
+
+
 def _urls(url: str) -> tuple[str, str]:
     """(libpq URL for psycopg, SQLAlchemy URL naming the psycopg driver)."""
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.split("+", 1)[0] not in ("postgresql", "postgres"):
         raise ValueError(f"not a postgresql:// URL: {url!r}")
+    if "connect_timeout=" not in rest:
+        rest += ("&" if "?" in rest else "?") + f"connect_timeout={CONNECT_TIMEOUT}"
     return f"postgresql://{rest}", f"postgresql+psycopg://{rest}"
 
 
