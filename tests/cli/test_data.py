@@ -187,6 +187,43 @@ def test_erase_by_user_id(runner: CliRunner, storage: Storage) -> None:
     assert runner.invoke(main, ["erase"]).exit_code == 2
 
 
+def test_erase_by_filters_deletes_only_the_matching_events(
+    runner: CliRunner, storage: Storage
+) -> None:
+    _fill(storage, 12)  # names: view at i % 3 == 0, buy otherwise; users u0..u3
+    result = runner.invoke(main, ["erase", "--name", "view", "--user-id", "u0", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"deleted": 1}  # i = 0 (i = 12 is out of range)
+    result = runner.invoke(main, ["erase", "--prop", "i=5", "--json"])
+    assert json.loads(result.stdout) == {"deleted": 1}
+    until = T0 + 2 * 3_600_000_000  # i < 2: i = 0 already gone, so only i = 1
+    result = runner.invoke(main, ["erase", "--to", str(until), "--json"])
+    assert json.loads(result.stdout) == {"deleted": 1}
+    left = sorted(
+        json.loads(e.properties or "{}")["i"] for e in storage.list_events(EventFilter(), 0, 100)
+    )
+    assert left == [2, 3, 4, 6, 7, 8, 9, 10, 11]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["erase", "--namespace", " "],
+        ["erase", "--prop", "i"],
+        ["erase", "--prop", "=5"],
+        ["erase", "--anonymous-id", "a1", "--name", "view"],
+        ["erase", "--from", "yesterday-ish"],
+    ],
+)
+def test_erase_refuses_filters_that_would_widen_or_cannot_be_read(
+    runner: CliRunner, storage: Storage, args: list[str]
+) -> None:
+    _fill(storage, 6)
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert len(storage.list_events(EventFilter(), 0, 100)) == 6
+
+
 def test_migrate_data_sqlite_to_postgresql_and_back(
     runner: CliRunner, storage: Storage, tmp_path: Path
 ) -> None:
