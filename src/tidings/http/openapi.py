@@ -50,6 +50,11 @@ _FILTERS = [
     _param("from", "Inclusive start: ISO 8601 or UNIX s/ms/us."),
     _param("to", "Exclusive end: ISO 8601 or UNIX s/ms/us."),
 ]
+#: ``prop.KEY=VALUE`` parameters have free names, which OpenAPI cannot declare one by one.
+_PROP_FILTERS = (
+    "Property filters: any number of `prop.KEY=VALUE` query parameters; an event matches when "
+    "its property KEY, as text (`true`/`false` for booleans), equals VALUE."
+)
 _EVENT_IN = {
     "type": "object",
     "required": ["namespace", "name"],
@@ -213,6 +218,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "list_events",
                 "summary": "List events with filters and cursor pagination, or export them.",
+                "description": _PROP_FILTERS,
                 "security": [{"basic": []}, {"bearer": []}, {"oauth2": ["read"]}],
                 "parameters": [
                     *_FILTERS,
@@ -252,6 +258,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "erase_events",
                 "summary": "Erase a person's events, or those of a filter (admin); rollups "
                 "stay consistent.",
+                "description": _PROP_FILTERS,
                 "security": [{"basic": []}],
                 "parameters": [
                     *_FILTERS,
@@ -277,6 +284,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "read_aggregate",
                 "summary": "Aggregate events into time buckets in a time zone.",
+                "description": _PROP_FILTERS,
                 "security": [
                     {"basic": []},
                     {"bearer": []},
@@ -372,7 +380,8 @@ def _render_operation(path: str, method: str, op: dict[str, Any]) -> str:
     codes = ", ".join(html.escape(code) for code in op.get("responses", {}))
     return (
         f"<section><h2><code>{method.upper()} {html.escape(path)}</code></h2>"
-        f"<p>{html.escape(op.get('summary', ''))}</p>{table}<p>Responses: {codes}</p></section>"
+        f"<p>{html.escape(op.get('summary', ''))}</p>"
+        f"<p>{html.escape(op.get('description', ''))}</p>{table}<p>Responses: {codes}</p></section>"
     )
 
 

@@ -12,6 +12,17 @@ def test_health_readiness_and_docs_are_open(client: TestClient) -> None:
     assert client.get("/docs").headers["content-type"].startswith("text/html")
 
 
+def test_the_docs_explain_property_filters_where_they_apply(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in (
+        ("/api/v1/events", "get"),
+        ("/api/v1/events", "delete"),
+        ("/api/v1/aggregate", "get"),
+    ):
+        assert "prop.KEY=VALUE" in paths[path][method]["description"], (path, method)
+    assert "prop.KEY=VALUE" in client.get("/docs").text
+
+
 def test_metrics_need_a_reader_and_count_ingest(
     client: TestClient, write_key: str, viewer: tuple[str, str]
 ) -> None:
