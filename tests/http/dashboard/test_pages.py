@@ -156,3 +156,14 @@ def test_sessions_page_lists_sessions_with_clicks_and_duration(
     page = client.get("/sessions").text
     assert ">abc</a>" in page
     assert '<td class="n">35.0</td><td class="n">3</td><td class="n">2</td>' in page
+
+
+def test_explorer_passes_approximate_long_buckets_to_the_api(logged_in: TestClient) -> None:
+    query = {**QUERY, "fn": "distinct_users", "granularity": "total", "approx": "true"}
+    page = logged_in.get("/explore", params=query)
+    assert page.status_code == 200
+    assert 'id="approx" name="approx" type="checkbox" value="true" checked' in page.text
+    assert "approx=true" in page.text  # the API link beside the chart asks for it too
+    plain = logged_in.get("/explore", params={**query, "approx": "false"})
+    assert 'value="true" checked>\n      <label for="approx"' not in plain.text
+    assert "approx=true" not in plain.text

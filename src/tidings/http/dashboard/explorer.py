@@ -52,6 +52,8 @@ class ExplorerForm:
     group_by: str = ""
     chart: str = "line"
     fill: bool = True
+    #: Sketches for distinct users / percentiles over multi-day buckets (API ``approx``).
+    approx: bool = False
 
     @classmethod
     def from_params(cls, params: QueryParams) -> ExplorerForm:
@@ -67,6 +69,7 @@ class ExplorerForm:
             group_by=params.get("group_by", "").strip(),
             chart=params.get("chart", "line"),
             fill=params.get("fill", "true") in ("true", "1", "on"),
+            approx=params.get("approx", "false") in ("true", "1", "on"),
         )
 
     @property
@@ -123,6 +126,8 @@ def api_params(form: ExplorerForm, now_us: int) -> list[tuple[str, str]]:
         params.append(("name", form.name))
     if form.group_by:
         params.append(("group_by", form.group_by))
+    if form.approx:
+        params.append(("approx", "true"))
     return params
 
 
