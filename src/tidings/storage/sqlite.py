@@ -207,8 +207,10 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
     @contextmanager
     def _write_tx(self) -> Iterator[Connection]:
         # IMMEDIATE: take the write lock up front (waiting up to busy_timeout) instead of
-        # failing when a read transaction must upgrade after the writer committed.
-        with self.engine.connect() as conn:
+        # failing when a read transaction must upgrade after the writer committed. The write
+        # turn first, so other processes' writers wait on it rather than in SQLite's
+        # sleep-and-retry busy handler while maintenance (sealing, pruning) writes.
+        with self._write_turn, self.engine.connect() as conn:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
             try:
                 yield conn
