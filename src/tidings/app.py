@@ -73,7 +73,7 @@ def create_app(settings: Settings) -> HotPath:
         metrics.track_queue(lambda: writer.depth)
         writer.start()
         limiter = RateLimiter(
-            open_buckets(settings.resolved_rate_limit_url),
+            open_buckets(settings.resolved_rate_limit_url, scope),
             rate=settings.rate_limit / 60,
             burst=settings.rate_limit_burst,
             anon_rate=settings.anonymous_rate_limit / 60,

@@ -60,6 +60,31 @@ def test_open_buckets_picks_the_backend_by_url() -> None:
     assert isinstance(open_buckets(""), MemoryBuckets)
 
 
+def test_redis_buckets_of_two_installations_are_separate() -> None:
+    url = redis_url()
+    scope = secrets.token_hex(4)
+    key = "credential-hash"
+
+    async def takes() -> list[float]:
+        ours, ours_too = open_buckets(url, f"{scope}a"), open_buckets(url, f"{scope}a")
+        neighbours = open_buckets(url, f"{scope}b")
+        try:
+            # One token each: our second take waits, the neighbour's first does not.
+            return [
+                await ours.take(key, 1 / 60, 1),
+                await ours_too.take(key, 1 / 60, 1),
+                await neighbours.take(key, 1 / 60, 1),
+            ]
+        finally:
+            for buckets in (ours, ours_too, neighbours):
+                await buckets.close()
+
+    first, second, neighbour = asyncio.run(takes())
+    assert first == 0
+    assert second > 0
+    assert neighbour == 0
+
+
 def test_redis_buckets_are_shared_between_limiters() -> None:
     url = redis_url()
     prefix = f"test:{secrets.token_hex(6)}:"

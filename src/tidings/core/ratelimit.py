@@ -237,8 +237,11 @@ def _ceil(wait: float) -> int:
     return 0 if wait <= 0 else max(1, math.ceil(wait))
 
 
-def open_buckets(url: str) -> Buckets:
-    """``redis://``/``rediss://`` share buckets through Redis; anything else is in-process."""
+def open_buckets(url: str, scope: str = "") -> Buckets:
+    """``redis://``/``rediss://`` share buckets through Redis; anything else is in-process.
+
+    ``scope`` (the installation id) keeps installations sharing one Redis apart.
+    """
     if url.startswith(("redis://", "rediss://")):
-        return RedisBuckets(url)
+        return RedisBuckets(url, f"tidings:{scope}:rl:" if scope else "tidings:rl:")
     return MemoryBuckets()
