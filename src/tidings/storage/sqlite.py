@@ -320,7 +320,6 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
         results: list[InsertResult] = []
         rows = []
         keyed: list[tuple[int, int, float]] = []
-        streams = self._streams_by_key
         for draft in drafts:
             if draft.client_message_id:
                 key = (draft.source_id, draft.message_id)
@@ -329,19 +328,15 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
                     results.append(InsertResult(original, True))
                     continue
                 existing[key] = next_id
-            stream_id = streams.get((draft.source_id, draft.namespace, draft.name))
-            if stream_id is None:
-                stream_id = self._stream_id(conn, draft.source_id, draft.namespace, draft.name)
-            ts = draft.timestamp
-            value = draft.value
+            stream_id = self._stream_id(conn, draft.source_id, draft.namespace, draft.name)
             rows.append(
                 (
                     next_id,
                     draft.source_id,
                     stream_id,
-                    ts,
+                    draft.timestamp,
                     draft.received_at,
-                    value,
+                    draft.value,
                     draft.message_id,
                     draft.properties,
                     draft.context,
@@ -350,7 +345,7 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
                     draft.session_id,
                 )
             )
-            keyed.append((stream_id, ts, value))
+            keyed.append((stream_id, draft.timestamp, draft.value))
             results.append(InsertResult(next_id, False))
             next_id += 1
         if rows:
