@@ -23,10 +23,11 @@ import orjson
 from tidings.core import sealed_days
 from tidings.core.buckets import boundaries, label
 from tidings.storage.base import EventFilter, Storage, Stream, percentile, person_of
+from tidings.storage.day_stats import QUANTILES
 from tidings.storage.schema import TIERS
 
 ROLLUP_FUNCTIONS = ("count", "sum", "avg", "min", "max")
-PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+PERCENTILES = QUANTILES
 FUNCTIONS = (*ROLLUP_FUNCTIONS, "distinct_users", *PERCENTILES)
 MAX_BUCKETS = 100_000
 _MINUTE = TIERS[0][1]

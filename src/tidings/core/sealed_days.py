@@ -19,9 +19,7 @@ from dataclasses import dataclass
 
 from tidings.core.sketches import Histogram, HyperLogLog
 from tidings.storage.base import DayStat, EventFilter, Storage, person_of
-
-DAY_US = 86_400_000_000
-QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+from tidings.storage.day_stats import DAY_US, QUANTILES
 
 Piece = tuple[int, int, int]
 

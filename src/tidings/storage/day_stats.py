@@ -35,9 +35,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from tidings.core.sketches import Histogram, HyperLogLog
 from tidings.storage.base import DayStat, percentile, person_of
-from tidings.storage.schema import events, metadata, rollups_day
+from tidings.storage.schema import TIERS, events, metadata, rollups_day
 
-DAY_US = 86_400_000_000
+DAY_US = TIERS[-1][1]
+#: The percentile functions of the aggregate API, and this table's columns for them.
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 
 day_stats = Table(
