@@ -56,10 +56,6 @@ class EventDraft:
     session_id: str | None
 
 
-#: Integers below this convert to float exactly enough and never overflow.
-_BIG_INT = 2**53
-
-
 class _Errors:
     __slots__ = ("items", "prefix")
 
@@ -179,14 +175,10 @@ def validate_event(
     value = 1.0
     raw_value = obj.get("value")
     if raw_value is not None:
-        # An int or float that is not a bool is the usual case; parse_value explains the rest.
-        if type(raw_value) is int and -_BIG_INT < raw_value < _BIG_INT:
-            value = float(raw_value)
-        else:
-            try:
-                value = parse_value(raw_value)
-            except ValueError as exc:
-                errors.add("value", str(exc))
+        try:
+            value = parse_value(raw_value)
+        except ValueError as exc:
+            errors.add("value", str(exc))
     properties = _object(obj, "properties", errors, max_event_bytes)
     context = _object(obj, "context", errors, max_event_bytes)
     message_id = _optional_id(obj, "message_id", errors)
