@@ -38,6 +38,7 @@ from tidings.storage.base import (
     Stream,
     row_filters,
 )
+from tidings.storage.bulk_insert import insert_rows
 from tidings.storage.day_stats import FORGET_SQL, DayStats, stale_days, today_us
 from tidings.storage.entities import EntityTables
 from tidings.storage.maintenance import Maintenance
@@ -49,17 +50,11 @@ _EVENT_COLUMNS = (
     "id, source_id, stream_id, ts, received_at, value, message_id, properties, context, "
     "user_id, anonymous_id, session_id"
 )
-#: A whole batch of rows in one statement, passed as one JSON array of row arrays: one
-#: sqlite3_step instead of one per row. Each step releases the GIL and must win it back from
-#: the busy event loop, so per-row steps made the writer wait far longer than SQLite worked.
-_INSERT_EVENTS = (
-    f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT "
-    + ", ".join(f"value ->> {i}" for i in range(12))
-    + " FROM json_each(?)"
-)
+_EVENT_COLUMN_NAMES = tuple(_EVENT_COLUMNS.split(", "))
 _UPSERT = (
     'INSERT INTO {table} (stream_id, bucket, "count", "sum", "min", "max") '
-    # One statement per tier and batch, for the reason given at _INSERT_EVENTS; "WHERE true"
+    # One statement per tier and batch, for the reason given in storage/bulk_insert.py (the
+    # JSON unpacking it measured costs little here: one row per stream and bucket); "WHERE true"
     # is how SQLite tells the upsert's ON CONFLICT from a join constraint after a SELECT.
     "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 "
     "FROM json_each(?) WHERE true "
@@ -349,7 +344,7 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
             results.append(InsertResult(next_id, False))
             next_id += 1
         if rows:
-            conn.execute(_INSERT_EVENTS, (orjson.dumps(rows),))
+            insert_rows(conn, "events", _EVENT_COLUMN_NAMES, rows)
             tiers = accumulate(keyed)
             for sql, tier_rows in zip(_UPSERTS, tiers, strict=True):
                 conn.execute(sql, (orjson.dumps(tier_rows),))
