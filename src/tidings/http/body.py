@@ -9,6 +9,7 @@ import orjson
 from starlette.requests import Request
 
 from tidings.errors import Invalid, TooLarge
+from tidings.http.headers import header
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -18,7 +19,7 @@ async def read_body(request: Request, limit: int) -> bytes:
         TooLarge: the body, compressed or not, is over ``limit`` bytes.
         Invalid: the gzip stream is corrupt or the encoding is unknown.
     """
-    declared = request.headers.get("content-length")
+    declared = header(request, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"body is {declared} bytes; the limit is {limit}")
     chunks: list[bytes] = []
@@ -29,7 +30,7 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise TooLarge(f"body is over the limit of {limit} bytes")
         chunks.append(chunk)
     body = b"".join(chunks)
-    encoding = request.headers.get("content-encoding", "").strip().lower()
+    encoding = (header(request, b"content-encoding") or "").strip().lower()
     if encoding in ("", "identity"):
         return body
     if encoding not in ("gzip", "x-gzip", "deflate"):

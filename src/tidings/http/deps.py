@@ -15,6 +15,7 @@ from tidings.core.auth import Authenticator, Principal, secret_hash
 from tidings.core.ratelimit import RateLimiter
 from tidings.core.writer import Writer
 from tidings.errors import Forbidden, RateLimited, Unauthenticated
+from tidings.http.headers import header
 from tidings.http.metrics import Metrics
 from tidings.storage.base import Source, Storage, User
 
@@ -31,8 +32,16 @@ class Runtime:
     limiter: RateLimiter | None = None
 
 
+_RUNTIME = "tidings.runtime"
+
+
 def runtime(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
+    # Kept in the request scope after the first call: an ingest request asks three or four
+    # times, and each app.state attribute goes through a Python-level __getattr__.
+    scope = request.scope
+    rt: Runtime | None = scope.get(_RUNTIME)
+    if rt is None:
+        rt = scope[_RUNTIME] = request.app.state.runtime
     return rt
 
 
@@ -50,21 +59,21 @@ def _basic(header: str) -> tuple[str, str] | None:
 
 def basic_auth(request: Request) -> tuple[str, str] | None:
     """``(username, password)`` from ``Authorization: Basic``, if that is the scheme used."""
-    header = request.headers.get("authorization")
-    return _basic(header) if header else None
+    value = header(request, b"authorization")
+    return _basic(value) if value else None
 
 
 def write_key(request: Request, body: Any = None) -> str | None:
     """The source write key: ``X-Write-Key``, Bearer, Basic username, or ``writeKey`` in body."""
-    key = request.headers.get("x-write-key")
+    key = header(request, b"x-write-key")
     if key:
         return key
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, value = header.partition(" ")
+    authorization = header(request, b"authorization")
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
-        basic = _basic(header)
+        basic = _basic(authorization)
         if basic is not None and basic[0]:
             return basic[0]
     if isinstance(body, dict):
@@ -76,10 +85,10 @@ def write_key(request: Request, body: Any = None) -> str | None:
 
 def bearer(request: Request) -> str | None:
     """The token of ``Authorization: Bearer <token>``, if that is the scheme used."""
-    header = request.headers.get("authorization")
-    if not header:
+    authorization = header(request, b"authorization")
+    if not authorization:
         return None
-    scheme, _, value = header.partition(" ")
+    scheme, _, value = authorization.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return None
     return value.strip()
@@ -191,7 +200,7 @@ async def check_password(request: Request, username: str, password: str) -> User
 async def principal(request: Request) -> Principal:
     """The caller behind HTTP Basic (a user) or a Bearer token (API token: a user; OAuth2
     access token: a client with scopes). Raises Unauthenticated when there is none."""
-    header = request.headers.get("authorization")
+    authorization = header(request, b"authorization")
     token = bearer(request)
     if token is not None:
         who = await token_principal(request, token)
@@ -201,7 +210,7 @@ async def principal(request: Request) -> Principal:
             )
         await limit_credential(request, who.credential)
         return who
-    basic = _basic(header) if header else None
+    basic = _basic(authorization) if authorization else None
     if basic is None:
         raise await _unauthenticated(
             request, Unauthenticated("Log in with HTTP Basic or send a Bearer token.")
