@@ -24,6 +24,7 @@ from tidings.errors import Invalid, TidingsError
 from tidings.http.api.params import event_filter, int_param
 from tidings.http.body import parse_json, read_body
 from tidings.http.deps import require_reader, runtime, source_for, write_key
+from tidings.http.responses import JSONBody
 
 JSON = "application/json"
 _BATCH_KEYS = frozenset(("events", "writeKey"))
@@ -96,7 +97,7 @@ async def create_events(request: Request) -> Response:
         "duplicates": duplicates,
         "ids": [r.id for r in results],
     }
-    return Response(orjson.dumps(answer), media_type=JSON)
+    return JSONBody(orjson.dumps(answer))
 
 
 def _csv_rows(rows: Iterator[dict[str, object]]) -> Iterator[str]:

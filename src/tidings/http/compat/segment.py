@@ -26,6 +26,7 @@ from tidings.http.body import parse_json, read_body
 from tidings.http.deps import Runtime, runtime, source_for, write_key
 from tidings.http.hotpath import Handler
 from tidings.http.problems import error_headers, status_of
+from tidings.http.responses import JSONBody
 from tidings.storage import persons
 
 log = logging.getLogger("tidings.compat.segment")
@@ -130,7 +131,7 @@ async def _handle(request: Request, kind: str | None) -> Response:
             # The events are committed; the client's retry is deduplicated and re-applies.
             log.error("person tables not updated: %s", exc)
             raise Unavailable("person tables are not reachable; retry") from None
-    return Response(_OK, media_type=JSON)
+    return JSONBody(_OK)
 
 
 def _endpoint(kind: str | None) -> Handler:
