@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -53,7 +54,6 @@ def _fill(storage: Storage, n: int = 30, source: str = "web") -> int:
                 json.dumps({"i": i}),
                 None,
                 f"m{i}",
-                True,
                 f"u{i % 4}",
                 None,
                 None,
@@ -112,6 +112,45 @@ def test_an_export_imports_back_and_a_second_import_stores_nothing(
     assert copied[3].timestamp == T0 + 3 * 3_600_000_000 and copied[3].user_id == "u3"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.xdist_group("pg"))])
+def any_storage(
+    request: pytest.FixtureRequest,
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Iterator[Storage]:
+    """The storage the CLI opens, on each engine."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            (tmp_path / "data").mkdir()
+            url = f"sqlite:///{tmp_path / 'data' / 'tidings.db'}"
+        else:
+            url = stack.enter_context(postgres_schema())
+            monkeypatch.setenv("TIDINGS_DATABASE_URL", url)
+        engine = open_storage(url)
+        engine.startup()
+        stack.callback(engine.shutdown)
+        yield engine
+
+
+def test_importing_an_export_into_its_own_source_stores_nothing_twice(
+    runner: CliRunner, any_storage: Storage, tmp_path: Path
+) -> None:
+    src = any_storage.create_source("web", "w" * 64, None).id
+    drafts = [
+        EventDraft(src, "shop", "buy", T0 + i, T0 + i, 1.0, None, None, None, None, None, None)
+        for i in range(4)
+    ]
+    any_storage.insert_batch(drafts)
+    before = any_storage.list_events(EventFilter(), 0, 100)
+    dump = tmp_path / "dump.jsonl"
+    assert runner.invoke(main, ["export", "-o", str(dump)]).exit_code == 0
+    again = runner.invoke(main, ["import", str(dump), "--source", "web"])
+    assert again.exit_code == 0, again.output
+    assert "imported 0 events, 4 duplicates" in again.stdout
+    assert any_storage.list_events(EventFilter(), 0, 100) == before
+
+
 def test_import_of_segment_and_event_tracking_lines(
     runner: CliRunner, storage: Storage, tmp_path: Path
 ) -> None:
@@ -167,7 +206,7 @@ def test_prune_follows_source_and_global_retention(
     kept = storage.create_source("kept", "k" * 64, 100_000).id
     short = storage.create_source("short", "s" * 64, None).id
     drafts = [
-        EventDraft(s, "ns", "n", T0, T0, 1.0, None, None, f"{s}-{i}", True, None, None, None)
+        EventDraft(s, "ns", "n", T0, T0, 1.0, None, None, f"{s}-{i}", None, None, None)
         for s in (kept, short)
         for i in range(3)
     ]
@@ -227,7 +266,14 @@ def test_erase_refuses_filters_that_would_widen_or_cannot_be_read(
 def test_migrate_data_sqlite_to_postgresql_and_back(
     runner: CliRunner, storage: Storage, tmp_path: Path
 ) -> None:
-    _fill(storage, 300)
+    src = _fill(storage, 297)
+    # Events without a client id store none; their derived ids must read the same after.
+    storage.insert_batch(
+        [
+            EventDraft(src, "a", "b", T0, T0 + i, 1, None, None, None, None, None, None)
+            for i in range(3)
+        ]
+    )
     storage.create_user("ann", "hash", "admin")
     sqlite_url = f"sqlite:///{tmp_path / 'data' / 'tidings.db'}"
     back_url = f"sqlite:///{tmp_path / 'back.db'}"
@@ -244,10 +290,13 @@ def test_migrate_data_sqlite_to_postgresql_and_back(
         try:
             assert row_counts(pg.engine) == row_counts(storage.engine)
             assert rollup_totals(pg.engine) == rollup_totals(storage.engine)
+            with pg.engine.connect() as conn:
+                unnamed = "SELECT count(*) FROM events WHERE message_id IS NULL"
+                assert conn.exec_driver_sql(unnamed).scalar() == 3
             # New events continue after the copied ids, in every table.
             src = pg.list_sources()[0].id
             new = pg.insert_batch(
-                [EventDraft(src, "a", "b", T0, T0, 1, None, None, "x", True, None, None, None)]
+                [EventDraft(src, "a", "b", T0, T0, 1, None, None, "x", None, None, None)]
             )
             assert new[0].id > 300
             assert pg.create_source("fresh", "f" * 64, None).id > src

@@ -48,7 +48,6 @@ GRANULARITY_SPAN_HOURS = {
 FUNCTIONS = ["count", "sum", "avg", "min", "max", "distinct_users", "p50", "p95"]
 HOUR = 3_600_000_000
 _names = itertools.count()
-_ids = itertools.count()
 
 
 def _draft(namespace: str, ts: int, value: float, user: str | None) -> EventDraft:
@@ -61,8 +60,7 @@ def _draft(namespace: str, ts: int, value: float, user: str | None) -> EventDraf
         value=value,
         properties=None,
         context=None,
-        message_id=f"m{next(_ids)}",
-        client_message_id=False,
+        message_id=None,
         user_id=user,
         anonymous_id=None,
         session_id=None,

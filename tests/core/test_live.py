@@ -11,6 +11,7 @@ import pytest
 
 from tidings.bus.memory import MemoryBus
 from tidings.core.events import EventDraft
+from tidings.core.ids import derived_message_id
 from tidings.core.live import (
     Ended,
     Hub,
@@ -45,7 +46,6 @@ def _draft(namespace: str = "n", name: str = "e", **fields: Any) -> EventDraft:
         "properties": None,
         "context": None,
         "message_id": "m",
-        "client_message_id": False,
         "user_id": None,
         "anonymous_id": None,
         "session_id": None,
@@ -152,6 +152,21 @@ def test_committed_events_reach_matching_subscribers_from_the_writer_thread() ->
         return [e.id for e in got_all], [e.id for e in got_b]
 
     assert run(scenario) == ([1, 2], [2])  # a duplicate is not a new event
+
+
+def test_an_event_sent_without_a_message_id_goes_live_with_its_derived_one() -> None:
+    async def scenario() -> list[Any]:
+        hub = _hub()
+        await hub.start()
+        every = hub.subscribe_events(0)
+        drafts = [_draft(message_id=None), _draft(message_id="client-id")]
+        hub.committed(drafts, [InsertResult(7, False), InsertResult(8, False)])
+        got = await every.get(5) or []
+        await hub.close()
+        return [e.data["message_id"] for e in got]
+
+    # The id listing and export show for the stored event, not a second one.
+    assert run(scenario) == [derived_message_id(7, 1_000_000), "client-id"]
 
 
 def test_streams_with_equal_filters_share_one_match_and_its_bytes() -> None:

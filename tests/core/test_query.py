@@ -17,7 +17,7 @@ _ids = itertools.count()
 
 def _draft(namespace: str, name: str) -> EventDraft:
     n = next(_ids)
-    return EventDraft(1, namespace, name, n, n, 1.0, None, None, f"q{n}", True, None, None, None)
+    return EventDraft(1, namespace, name, n, n, 1.0, None, None, f"q{n}", None, None, None)
 
 
 @settings(

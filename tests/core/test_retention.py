@@ -36,7 +36,6 @@ def _fill(storage: SQLiteStorage, source_id: int, days_ago: list[int]) -> None:
                 None,
                 None,
                 f"{source_id}-{i}",
-                True,
                 None,
                 None,
                 None,

@@ -32,7 +32,7 @@ class GatedStorage(SQLiteStorage):
 
 def _drafts(count: int, start: int = 0) -> list[EventDraft]:
     return [
-        EventDraft(1, "w", "e", i, i, 1.0, None, None, f"w{i}", True, None, None, None)
+        EventDraft(1, "w", "e", i, i, 1.0, None, None, f"w{i}", None, None, None)
         for i in range(start, start + count)
     ]
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import pytest
 
 from tidings.core.events import EventDraft
+from tidings.core.ids import derived_message_id
 from tidings.errors import Conflict
 from tidings.storage import open_storage
 from tidings.storage.base import BucketStat, EventFilter, RollupTotal, Storage
@@ -16,6 +17,7 @@ from tidings.storage.schema import TIERS
 MINUTE = 60_000_000
 DAY = 86_400_000_000
 WHOLE = [(0, 10**17)]
+T = 1_700_000_000_000_000
 
 
 def draft(
@@ -40,8 +42,7 @@ def draft(
         value,
         properties,
         None,
-        message_id or f"gen-{ts}-{value}-{name}-{user_id}",
-        message_id is not None,
+        message_id,
         user_id,
         anonymous_id,
         session_id,
@@ -127,6 +128,52 @@ def test_two_processes_sending_the_same_message_ids_store_each_once(storage_url:
     assert ids == sorted(set(ids)) and len(ids) == 200
     for engine in engines:
         engine.shutdown()
+
+
+def test_events_sent_without_a_message_id_read_back_with_derived_ones(storage: Storage) -> None:
+    src = source(storage)
+    results = storage.insert_batch([draft(src, T + i * MINUTE) for i in range(3)])
+    listed = storage.list_events(EventFilter(), 0, 10)
+    assert [e.message_id for e in listed] == [
+        derived_message_id(r.id, T + i * MINUTE) for i, r in enumerate(results)
+    ]
+
+
+def test_sending_exported_derived_ids_again_repeats_those_events(storage: Storage) -> None:
+    src = source(storage)
+    first = storage.insert_batch([draft(src, T + i * MINUTE) for i in range(5)])
+    exported = storage.list_events(EventFilter(), 0, 10)
+    # Re-sent later (another received_at), one of them twice, beside two new events.
+    again = storage.insert_batch(
+        [
+            *(draft(src, e.timestamp + DAY, e.message_id) for e in exported),
+            draft(src, T, exported[0].message_id),
+            draft(src, T + DAY),
+            draft(src, T + DAY, "client-id"),
+        ]
+    )
+    assert [(r.id, r.duplicate) for r in again[:6]] == [
+        *((r.id, True) for r in first),
+        (first[0].id, True),
+    ]
+    assert not again[6].duplicate and not again[7].duplicate
+    assert storage.count_events() == 7
+    assert storage.list_events(EventFilter(), 0, 5) == exported
+
+
+def test_a_derived_id_repeats_only_that_event_in_its_own_source(storage: Storage) -> None:
+    one, two = source(storage, "one"), source(storage, "two")
+    (stored,) = storage.insert_batch([draft(one, T)])
+    (named,) = storage.insert_batch([draft(one, T, "client-id")])
+    other_source = derived_message_id(stored.id, T)
+    other_time = derived_message_id(stored.id, T + 1000)
+    of_named = derived_message_id(named.id, T)  # that event is known by its client id
+    sent = [draft(two, T, other_source), draft(one, T, other_time), draft(one, T, of_named)]
+    results = storage.insert_batch(sent)
+    assert not any(r.duplicate for r in results)
+    # Stored as client ids now: sending them once more repeats the new events.
+    assert storage.insert_batch(sent) == [type(r)(r.id, True) for r in results]
+    assert storage.count_events() == 5
 
 
 def test_every_rollup_tier_equals_a_scan_of_the_raw_rows(storage: Storage) -> None:

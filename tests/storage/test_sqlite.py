@@ -12,7 +12,8 @@ MINUTE = 60_000_000
 
 
 def _draft(ts: int, value: float, message_id: str, client: bool = True) -> EventDraft:
-    return EventDraft(1, "ns", "n", ts, ts, value, None, None, message_id, client, None, None, None)
+    mid = message_id if client else None
+    return EventDraft(1, "ns", "n", ts, ts, value, None, None, mid, None, None, None)
 
 
 def test_startup_is_idempotent_and_uses_wal(tmp_path: Path) -> None:

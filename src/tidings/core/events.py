@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from tidings.core.ids import uuid7
+from tidings.core.ids import derived_message_id
 from tidings.core.timeparse import TimestampError, parse_timestamp
 from tidings.errors import FieldError, Invalid
 
@@ -37,8 +37,9 @@ FIELDS = frozenset(
 class EventDraft:
     """A validated event waiting to be committed.
 
-    ``properties`` and ``context`` are already JSON text (or None). ``client_message_id`` says
-    whether the client chose the id; generated ids are fresh UUIDv7s and need no dedup lookup.
+    ``properties`` and ``context`` are already JSON text (or None). ``message_id`` is the
+    client's idempotency key; without one, storage derives the id from the event id on read
+    (:func:`tidings.core.ids.derived_message_id`), so nothing is generated or looked up here.
     """
 
     source_id: int
@@ -49,11 +50,17 @@ class EventDraft:
     value: float
     properties: str | None
     context: str | None
-    message_id: str
-    client_message_id: bool
+    message_id: str | None
     user_id: str | None
     anonymous_id: str | None
     session_id: str | None
+
+
+def message_id_of(draft: EventDraft, event_id: int) -> str:
+    """The message id readers see for ``draft`` once it is stored as ``event_id``."""
+    if draft.message_id is not None:
+        return draft.message_id
+    return derived_message_id(event_id, draft.received_at)
 
 
 class _Errors:
@@ -197,8 +204,7 @@ def validate_event(
             value,
             properties,
             context,
-            message_id or uuid7(),
-            message_id is not None,
+            message_id,
             user_id,
             anonymous_id,
             session_id,

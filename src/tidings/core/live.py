@@ -34,7 +34,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 
 from tidings.bus import EVENTS, NOTIFY, Bus
-from tidings.core.events import EventDraft
+from tidings.core.events import EventDraft, message_id_of
 from tidings.core.timeparse import to_iso
 from tidings.storage.base import EventFilter, InsertResult, Storage
 from tidings.storage.live_counters import source_names
@@ -367,7 +367,7 @@ class Hub:
     def _wire(self, draft: EventDraft, event_id: int) -> dict[str, Any]:
         return {
             "id": event_id,
-            "message_id": draft.message_id,
+            "message_id": message_id_of(draft, event_id),
             "source": self._sources.get(draft.source_id, str(draft.source_id)),
             "namespace": draft.namespace,
             "name": draft.name,

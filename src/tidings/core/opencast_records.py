@@ -25,7 +25,6 @@ from typing import Any
 import orjson
 
 from tidings.core.events import EventDraft
-from tidings.core.ids import uuid7
 from tidings.core.opencast import ErrorEvent, StatisticsReport
 from tidings.core.timeparse import EPOCH, now_us, to_iso
 from tidings.storage import adopters as tables
@@ -72,8 +71,7 @@ def _draft(
         value=value,
         properties=orjson.dumps(props).decode(),
         context=None,
-        message_id=message_id or uuid7(),
-        client_message_id=message_id is not None,
+        message_id=message_id,
         user_id=user,
         anonymous_id=None,
         session_id=None,

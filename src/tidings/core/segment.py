@@ -24,7 +24,6 @@ from typing import Any
 import orjson
 
 from tidings.core.events import ID_MAX, NAME_MAX, EventDraft
-from tidings.core.ids import uuid7
 from tidings.core.timeparse import MAX_US, MIN_US, TimestampError, parse_timestamp
 from tidings.errors import FieldError, Invalid, TooLarge
 
@@ -255,8 +254,7 @@ def translate(
         value=_value(properties),
         properties=properties_json,
         context=context_json,
-        message_id=message_id or uuid7(),
-        client_message_id=message_id is not None,
+        message_id=message_id,
         user_id=user_id,
         anonymous_id=anonymous_id,
         session_id=None,

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from tidings.core.events import EventDraft
+from tidings.core.ids import derived_message_id
 from tidings.errors import Unavailable
 from tidings.storage import migrate
 from tidings.storage.base import (
@@ -35,6 +36,7 @@ from tidings.storage.base import (
     row_filters,
 )
 from tidings.storage.day_stats import FORGET_SQL, DayStats, stale_days, today_us
+from tidings.storage.dedup import Found, derived_repeats, lookups
 from tidings.storage.entities import EntityTables
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import accumulate
@@ -246,28 +248,31 @@ class PostgresStorage(Maintenance, DayStats, EntityTables, Storage):
 
     def _existing(
         self, conn: psycopg.Connection[tuple[object, ...]], drafts: Sequence[EventDraft]
-    ) -> dict[tuple[int, str], int]:
-        by_source: dict[int, list[str]] = {}
-        for draft in drafts:
-            if draft.client_message_id:
-                by_source.setdefault(draft.source_id, []).append(draft.message_id)
-        found: dict[tuple[int, str], int] = {}
-        for source_id, ids in by_source.items():
+    ) -> Found:
+        wanted = lookups(drafts)
+        found: Found = {}
+        for source_id, ids in wanted.stored.items():
             rows = conn.execute(
                 "SELECT message_id, id FROM events WHERE source_id=%s AND message_id = ANY(%s)",
                 (source_id, ids),
             )
             for message_id, event_id in rows:
                 found[(source_id, str(message_id))] = int(event_id)  # type: ignore[call-overload]
+        if wanted.derived:
+            unnamed = conn.execute(
+                "SELECT id, source_id, received_at FROM events"
+                " WHERE message_id IS NULL AND id = ANY(%s)",
+                (list(wanted.derived),),
+            )
+            derived_repeats(wanted, unnamed, found)  # type: ignore[arg-type]
         return found
 
     def _insert(
         self, conn: psycopg.Connection[tuple[object, ...]], drafts: Sequence[EventDraft]
     ) -> list[InsertResult]:
         existing = self._existing(conn, drafts)
-        fresh = sum(1 for d in drafts if not d.client_message_id) + len(
-            {(d.source_id, d.message_id) for d in drafts if d.client_message_id} - existing.keys()
-        )
+        keyed_ids = {(d.source_id, d.message_id) for d in drafts if d.message_id is not None}
+        fresh = sum(1 for d in drafts if d.message_id is None) + len(keyed_ids - existing.keys())
         next_id = 0
         if fresh:
             row = conn.execute(
@@ -280,7 +285,7 @@ class PostgresStorage(Maintenance, DayStats, EntityTables, Storage):
         rows = []
         keyed: list[tuple[int, int, float]] = []
         for draft in drafts:
-            if draft.client_message_id:
+            if draft.message_id is not None:
                 key = (draft.source_id, draft.message_id)
                 original = existing.get(key)
                 if original is not None:
@@ -372,7 +377,11 @@ class PostgresStorage(Maintenance, DayStats, EntityTables, Storage):
             out.append(
                 StoredEvent(
                     id=row[0],  # type: ignore[arg-type]
-                    message_id=row[6],  # type: ignore[arg-type]
+                    message_id=(
+                        derived_message_id(row[0], row[4])  # type: ignore[arg-type]
+                        if row[6] is None
+                        else row[6]
+                    ),
                     source=stream.source,
                     namespace=stream.namespace,
                     name=stream.name,

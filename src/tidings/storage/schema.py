@@ -74,13 +74,16 @@ events = Table(
     Column("ts", BigInteger, nullable=False),
     Column("received_at", BigInteger, nullable=False),
     Column("value", Float, nullable=False),
-    Column("message_id", String(255), nullable=False),
+    # NULL when the client sent none: readers derive the id from id and received_at
+    # (core.ids.derived_message_id), so ingest stores no generated string.
+    Column("message_id", String(255), nullable=True),
     Column("properties", Text, nullable=True),
     Column("context", Text, nullable=True),
     Column("user_id", String(255), nullable=True),
     Column("anonymous_id", String(255), nullable=True),
     Column("session_id", String(255), nullable=True),
-    # Idempotency lives in the database: one message id per source, whoever wrote it.
+    # Idempotency lives in the database: one client message id per source, whoever wrote
+    # it (NULLs never conflict).
     UniqueConstraint("source_id", "message_id", name="uq_events_message"),
     Index("ix_events_stream_ts", "stream_id", "ts"),
     Index(

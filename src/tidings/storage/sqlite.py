@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, Text, case, cast, create_engine, event, fu
 from sqlalchemy.engine import Connection, Engine
 
 from tidings.core.events import EventDraft
+from tidings.core.ids import derived_message_id
 from tidings.errors import Unavailable
 from tidings.storage import migrate
 from tidings.storage.base import (
@@ -40,6 +41,7 @@ from tidings.storage.base import (
 )
 from tidings.storage.bulk_insert import insert_rows
 from tidings.storage.day_stats import FORGET_SQL, DayStats, stale_days, today_us
+from tidings.storage.dedup import Found, derived_repeats, lookups
 from tidings.storage.entities import EntityTables
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import accumulate
@@ -276,15 +278,10 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
         return sorted(found, key=lambda s: s.id)
 
     # -- writes ------------------------------------------------------------------------------
-    def _existing(
-        self, conn: sqlite3.Connection, drafts: Sequence[EventDraft]
-    ) -> dict[tuple[int, str], int]:
-        by_source: dict[int, list[str]] = {}
-        for draft in drafts:
-            if draft.client_message_id:
-                by_source.setdefault(draft.source_id, []).append(draft.message_id)
-        found: dict[tuple[int, str], int] = {}
-        for source_id, ids in by_source.items():
+    def _existing(self, conn: sqlite3.Connection, drafts: Sequence[EventDraft]) -> Found:
+        wanted = lookups(drafts)
+        found: Found = {}
+        for source_id, ids in wanted.stored.items():
             for start in range(0, len(ids), _CHUNK):
                 part = ids[start : start + _CHUNK]
                 marks = ",".join("?" * len(part))
@@ -295,6 +292,15 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
                 )
                 for message_id, event_id in rows:
                     found[(source_id, message_id)] = event_id
+        candidates = list(wanted.derived)
+        for start in range(0, len(candidates), _CHUNK):
+            some = candidates[start : start + _CHUNK]
+            rows = conn.execute(
+                "SELECT id, source_id, received_at FROM events"
+                f" WHERE message_id IS NULL AND id IN ({','.join('?' * len(some))})",
+                some,
+            )
+            derived_repeats(wanted, rows, found)
         return found
 
     def insert_batch(self, drafts: Sequence[EventDraft]) -> list[InsertResult]:
@@ -316,7 +322,7 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
         rows = []
         keyed: list[tuple[int, int, float]] = []
         for draft in drafts:
-            if draft.client_message_id:
+            if draft.message_id is not None:
                 key = (draft.source_id, draft.message_id)
                 original = existing.get(key)
                 if original is not None:
@@ -399,7 +405,7 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
             out.append(
                 StoredEvent(
                     id=row[0],
-                    message_id=row[6],
+                    message_id=derived_message_id(row[0], row[4]) if row[6] is None else row[6],
                     source=stream.source,
                     namespace=stream.namespace,
                     name=stream.name,

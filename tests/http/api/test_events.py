@@ -39,6 +39,23 @@ def test_repeated_message_id_is_stored_once(
     assert rt.storage.count_events() == 1
 
 
+def test_events_posted_again_with_their_listed_message_ids_are_duplicates(
+    client: TestClient, write_key: str, viewer: tuple[str, str], rt: Runtime
+) -> None:
+    sent = [{"namespace": "shop", "name": "buy", "value": i} for i in range(3)]
+    first = client.post("/api/v1/events", json={"events": sent}, headers={"X-Write-Key": write_key})
+    listed = client.get("/api/v1/events", auth=viewer).json()["events"]
+    resent = [
+        {key: e[key] for key in ("namespace", "name", "value", "timestamp", "message_id")}
+        for e in listed
+    ]
+    again = client.post(
+        "/api/v1/events", json={"events": resent}, headers={"X-Write-Key": write_key}
+    )
+    assert again.json() == {"accepted": 0, "duplicates": 3, "ids": first.json()["ids"]}
+    assert rt.storage.count_events() == 3
+
+
 def _post(client: TestClient, key: str, body: bytes, **headers: str) -> httpx2.Response:
     return client.post(
         "/api/v1/events",

@@ -207,6 +207,22 @@ def test_track_answers_201_with_the_event(client: TestClient, writer_token: str)
     assert body["value"] == 42
 
 
+def test_track_answers_the_message_id_the_event_is_listed_with(
+    client: TestClient, writer_token: str, admin: tuple[str, str]
+) -> None:
+    answers = [
+        client.post(
+            "/api/track/",
+            json={"namespace": "n", "name": "e", "value": 1},
+            headers=bearer(writer_token),
+        ).json()["id"]
+        for _ in range(2)
+    ]
+    listed = client.get("/api/v1/events?namespace=n", auth=admin).json()["events"]
+    assert [e["message_id"] for e in listed] == answers
+    assert answers[0] != answers[1]
+
+
 def test_track_converts_offsets_to_utc_and_accepts_any_number(
     client: TestClient, writer_token: str
 ) -> None:

@@ -27,7 +27,6 @@ from starlette.responses import Response
 
 from tidings.core.auth import same
 from tidings.core.events import ID_MAX, NAME_MAX, EventDraft
-from tidings.core.ids import uuid7
 from tidings.core.ingest import ingest
 from tidings.core.timeparse import TimestampError, now_us, parse_timestamp, to_iso
 from tidings.errors import TidingsError
@@ -175,8 +174,7 @@ def _draft(
         value=1.0,
         properties=properties_json,
         context=context_json,
-        message_id=message_id if client_id and isinstance(message_id, str) else uuid7(),
-        client_message_id=client_id,
+        message_id=message_id if client_id and isinstance(message_id, str) else None,
         user_id=str(user_id),
         anonymous_id=None,
         session_id=None,

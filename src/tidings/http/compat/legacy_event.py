@@ -18,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from tidings.core.events import NAME_MAX, EventDraft
-from tidings.core.ids import uuid7
 from tidings.core.ingest import ingest
 from tidings.core.timeparse import now_us
 from tidings.errors import Invalid, TidingsError, TooLarge
@@ -95,8 +94,7 @@ def _draft(request: Request, fields: dict[str, Any], source_id: int, namespace: 
         value=1.0,
         properties=properties_json,
         context=context_json,
-        message_id=uuid7(),
-        client_message_id=False,
+        message_id=None,
         user_id=None,
         anonymous_id=None,
         session_id=None,

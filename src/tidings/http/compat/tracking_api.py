@@ -27,9 +27,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.core.events import EventDraft
+from tidings.core.events import EventDraft, message_id_of
 from tidings.core.exact_buckets import FUNCTIONS, GRANULARITIES, exact_buckets
-from tidings.core.ids import uuid7
 from tidings.core.ingest import ingest
 from tidings.core.timeparse import TimestampError, now_us, parse_timestamp, to_datetime
 from tidings.errors import (
@@ -218,8 +217,7 @@ def _draft(data: Any, source_id: int) -> EventDraft:
         value=value,
         properties=None,
         context=None,
-        message_id=uuid7(),
-        client_message_id=False,
+        message_id=None,
         user_id=None,
         anonymous_id=None,
         session_id=None,
@@ -240,7 +238,7 @@ async def track(request: Request) -> Response:
             raise Forbidden("only OAuth2 clients own a source to track into")
         data = await _payload(request)
         draft = _draft(data, who.source_id)
-        await ingest(runtime(request).writer, [draft])
+        [result] = await ingest(runtime(request).writer, [draft])
     except _FieldErrors as exc:
         return _json(exc.errors, 400)
     except _UnsupportedMedia as exc:
@@ -248,7 +246,7 @@ async def track(request: Request) -> Response:
     except TidingsError as exc:
         return _detail_response(exc)
     event = {
-        "id": draft.message_id,
+        "id": message_id_of(draft, result.id),
         "name": draft.name,
         "namespace": draft.namespace,
         "timestamp": iso(draft.timestamp),
