@@ -109,18 +109,26 @@ def _json_each(conn: sqlite3.Connection, batch: list[tuple[object, ...]]) -> Non
     conn.execute(_JSON_EACH, (orjson.dumps(batch),))
 
 
+def _null() -> None:
+    return None
+
+
+def _uuid4() -> str:
+    return str(uuid.uuid4())
+
+
 def sqlite(rounds: int, rows: int = 4000) -> None:
     variants = {
-        "our schema, server-generated UUIDv7 ids": (True, uuid7, _bound),
-        "our schema, client-chosen UUIDv4 ids (Segment)": (True, lambda: str(uuid.uuid4()), _bound),
-        "our schema, NULL message ids": (True, lambda: None, _bound),
+        "our schema, events without a client id (NULL, as stored now)": (True, _null, _bound),
+        "our schema, client-chosen UUIDv7 ids": (True, uuid7, _bound),
+        "our schema, client-chosen UUIDv4 ids (Segment SDKs)": (True, _uuid4, _bound),
         "no unique message-id index, UUIDv7 ids": (False, uuid7, _bound),
-        "our schema, UUIDv7 ids, rows unpacked by json_each": (True, uuid7, _json_each),
-        "our schema, NULL message ids, rows unpacked by json_each": (
+        "our schema, UUIDv7 ids, rows unpacked by json_each (the writer before)": (
             True,
-            lambda: None,
+            uuid7,
             _json_each,
         ),
+        "our schema, NULL ids, rows unpacked by json_each": (True, _null, _json_each),
     }
     with tempfile.TemporaryDirectory() as tmp:
         for label, (unique, message_id, insert) in variants.items():
