@@ -148,11 +148,12 @@ def start_server(
     return Running(url, key, PASSWORD, proc, startup)
 
 
-def start_baseline(data_dir: Path, workers: int) -> Running:
-    """bench/baseline_flask.py under gunicorn with ``workers`` sync workers."""
+def start_baseline(data_dir: Path, workers: int, journal: str = "wal") -> Running:
+    """bench/baseline_flask.py under gunicorn with ``workers`` sync workers and SQLite
+    journal mode ``journal``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    env = {**os.environ, "BASELINE_DB": str(data_dir / "baseline.db")}
+    env = {**os.environ, "BASELINE_DB": str(data_dir / "baseline.db"), "BASELINE_JOURNAL": journal}
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync"]
     command += ["-b", f"127.0.0.1:{port}", "--chdir", str(Path(__file__).resolve().parent)]
     command += ["--log-level", "warning", "baseline_flask:app"]

@@ -1,7 +1,8 @@
 """Durable ingest through real servers on this machine, beside the Flask baseline.
 
 For each target (Tidings on SQLite or PostgreSQL, one process or ``--workers 2``, and the
-baseline: bench/baseline_flask.py under gunicorn sync workers) it starts the server, times its
+baselines: bench/baseline_flask.py under gunicorn sync workers, in WAL mode like Tidings and in
+SQLite's default rollback-journal mode like the original servers) it starts the server, times its
 start-up (spawn until /healthz answers) and idle RSS, then drives it from a separate process:
 
 1. each payload closed loop (64 connections for single events, 16 for batches of 100, 4 for
@@ -61,7 +62,11 @@ from common import (  # noqa: E402
 POSTGRES_URL = os.environ.get(
     "TIDINGS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-TARGETS = ("sqlite", "sqlite-w2", "postgres", "postgres-w2", "baseline")
+TARGETS = ("sqlite", "sqlite-w2", "postgres", "postgres-w2", "baseline", "baseline-rollback")
+#: The baseline's SQLite journal per baseline target: "baseline" is as durable as Tidings
+#: (WAL, synchronous=FULL); "baseline-rollback" keeps SQLite's default rollback journal, as
+#: the original servers ran (their ORM never switched it).
+BASELINES = {"baseline": "wal", "baseline-rollback": "delete"}
 PAYLOADS = ("single", "batch100", "batch1000", "segment100")
 #: Connections per payload: about the same number of events in flight for each, so a batch
 #: run measures throughput, not how long 64 queued batches of 1,000 take to drain.
@@ -208,8 +213,8 @@ def postgres_schema(base: str) -> Iterator[str]:
 @contextmanager
 def started(target: str, data: Path, postgres_url: str) -> Iterator[Running]:
     workers = ["--workers", "2"] if target.endswith("-w2") else []
-    if target == "baseline":
-        server = start_baseline(data, 2 * (os.cpu_count() or 1) + 1)
+    if target in BASELINES:
+        server = start_baseline(data, 2 * (os.cpu_count() or 1) + 1, BASELINES[target])
         try:
             yield server
         finally:
@@ -243,9 +248,9 @@ def bench_target(
         out["startup_s"] = server.startup_s
         out["idle_rss_mb"] = rss_mb(server.proc.pid)
         runs: dict[str, Any] = {}
-        for name in payloads if target != "baseline" else ["single"]:
+        for name in payloads if target not in BASELINES else ["single"]:
             path, body, events = payload(name, server.key)
-            url = f"{server.url}{'/events' if target == 'baseline' else path}"
+            url = f"{server.url}{'/events' if target in BASELINES else path}"
             c, d = args.connections or CONNECTIONS[name], args.duration
             try:
                 top = measured(server, peak, url, server.key, body, events, c, d)
@@ -280,14 +285,14 @@ def _line(run: dict[str, Any]) -> str:
     )
 
 
-def ratios(report: dict[str, Any]) -> dict[str, float]:
-    """Each Tidings peak (events/s) over the baseline's peak (single-event req/s)."""
-    base = report["targets"].get("baseline", {}).get("runs", {}).get("single_peak")
+def ratios(report: dict[str, Any], baseline: str = "baseline") -> dict[str, float]:
+    """Each Tidings peak (events/s) over a baseline's peak (single-event req/s)."""
+    base = report["targets"].get(baseline, {}).get("runs", {}).get("single_peak")
     if not base or not base["req_s"]:
         return {}
     out = {}
     for target, result in report["targets"].items():
-        if target == "baseline":
+        if target in BASELINES:
             continue
         for name, run in result["runs"].items():
             if name.endswith("_peak"):
@@ -312,7 +317,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     targets = [t for t in args.targets.split(",") if t]
     payloads = [p for p in args.payloads.split(",") if p]
     if args.quick:
-        targets = [t for t in targets if t in ("sqlite", "baseline")]
+        targets = [t for t in targets if t in ("sqlite", *BASELINES)]
         payloads = [p for p in payloads if p in ("single", "batch100")]
         args.duration = min(args.duration, 3.0)
     args.fractions = [float(f) for f in args.fractions.split(",") if f]
@@ -334,6 +339,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 report["targets"][target] = {"skipped": str(exc), "runs": {}}
     report["load_average_end"] = load_average()
     report["ratios_to_baseline"] = ratios(report)
+    report["ratios_to_rollback_baseline"] = ratios(report, "baseline-rollback")
     print_report(report)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
@@ -358,6 +364,8 @@ def print_report(report: dict[str, Any]) -> None:
             print(f"    {name:16} {_line(run)}")
     for name, ratio in report["ratios_to_baseline"].items():
         print(f"  x baseline  {name:32} {ratio:6.1f}x")
+    for name, ratio in report.get("ratios_to_rollback_baseline", {}).items():
+        print(f"  x baseline-rollback  {name:32} {ratio:6.1f}x")
 
 
 if __name__ == "__main__":

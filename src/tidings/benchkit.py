@@ -60,9 +60,9 @@ def _best_batch(report: dict[str, Any]) -> float | None:
     return max(present) if present else None
 
 
-def _ratio(report: dict[str, Any]) -> float | None:
+def _ratio(report: dict[str, Any], baseline: str = "baseline") -> float | None:
     ours = _run(report, "sqlite", "single_peak", "req_s")
-    base = _run(report, "baseline", "single_peak", "req_s")
+    base = _run(report, baseline, "single_peak", "req_s")
     return ours / base if ours is not None and base else None
 
 
@@ -88,6 +88,16 @@ TARGETS = (
     ),
     Target("ingest", "batch events/s (SQLite, 1 process)", 100_000, "events/s", True, _best_batch),
     Target("baseline", "single-event req/s over the Flask baseline", 15, "x", True, _ratio),
+    # The same baseline in SQLite's default rollback-journal mode, as the original servers
+    # ran: the shape the 15x goal was set against (~515 req/s measured for one of them).
+    Target(
+        "baseline",
+        "... over the baseline in rollback-journal mode",
+        15,
+        "x",
+        True,
+        lambda r: _ratio(r, "baseline-rollback"),
+    ),
     Target(
         "aggregate",
         "2-year day buckets from rollups (count, avg)",

@@ -80,7 +80,13 @@ def bench(
         reports["ingest"] = _module(bench_dir, "ingest").main(common)
     else:
         if "baseline" in chosen:
-            argv = [*common, "--targets", "sqlite,baseline", "--payloads", "single"]
+            argv = [
+                *common,
+                "--targets",
+                "sqlite,baseline,baseline-rollback",
+                "--payloads",
+                "single",
+            ]
             reports["baseline"] = _module(bench_dir, "ingest").main(argv)
         if "footprint" in chosen:
             argv = [*common, "--targets", "sqlite", "--payloads", "single", "--fractions", ""]
