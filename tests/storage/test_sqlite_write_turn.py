@@ -1,0 +1,60 @@
+"""Every SQLite writer of a database, ingest and maintenance alike, waits for the write turn.
+
+Another holder of the turn stands in for another server process (flock excludes per open
+file, so a second WriteTurn on the same database behaves like one).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tidings.core.events import EventDraft
+from tidings.storage.base import EventFilter
+from tidings.storage.day_stats import DAY_US
+from tidings.storage.sqlite import SQLiteStorage
+from tidings.storage.write_turn import WriteTurn
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> Iterator[SQLiteStorage]:
+    engine = SQLiteStorage(f"sqlite:///{tmp_path / 't.db'}")
+    engine.startup()
+    engine.insert_batch([EventDraft(1, "ns", "n", 1, 1, 1.0, None, None, None, "u", None, None)])
+    yield engine
+    engine.shutdown()
+
+
+WRITES: dict[str, Callable[[SQLiteStorage], object]] = {
+    "ingest": lambda s: s.insert_batch(
+        [EventDraft(1, "ns", "n", 2, 2, 1.0, None, None, None, None, None, None)]
+    ),
+    "retention prune": lambda s: s.prune_events(1, 10, 100),
+    "erasure": lambda s: s.erase_person(user_id="u"),
+    "delete": lambda s: s.delete_events(EventFilter(namespace="ns")),
+    # The event at t=1 us lies in the day starting at 0, long finished.
+    "sealing": lambda s: s.seal_day(1, 0, 10 * DAY_US),
+}
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_a_write_waits_while_another_process_holds_the_turn(
+    storage: SQLiteStorage, tmp_path: Path, write: Callable[[SQLiteStorage], object]
+) -> None:
+    other = WriteTurn(tmp_path / "t.db")
+    done = threading.Event()
+
+    def run() -> None:
+        write(storage)
+        done.set()
+
+    with other:
+        worker = threading.Thread(target=run)
+        worker.start()
+        assert not done.wait(0.3), "the write went ahead while another process held the turn"
+    assert done.wait(10), "the write did not go ahead once the turn was released"
+    worker.join()
+    other.close()
