@@ -3,11 +3,11 @@ engine; approximate mode stays within the sketches' error bounds."""
 
 from __future__ import annotations
 
-import random
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.random_events import fill_randomly
 from tests.storage.conftest import storage, storage_url  # noqa: F401  (both engines)
 from tests.storage.test_contract import DAY, draft, source
 from tidings.core import sealing
@@ -21,23 +21,16 @@ HOUR = 3_600_000_000
 
 
 def _fill(store: Storage, seed: int) -> None:
-    rng = random.Random(seed)
-    src = source(store)
-    drafts = []
-    for i in range(DAYS * 60):
-        user = rng.choice([None, *(f"u{k}" for k in range(25))])
-        drafts.append(
-            draft(
-                src,
-                BASE + rng.randrange(DAYS * DAY),
-                f"e{i}",
-                value=rng.choice([float(rng.randrange(8)), round(rng.uniform(-3, 90), 2)]),
-                name=rng.choice(["a", "a", "b"]),
-                user_id=user,
-                anonymous_id=None if user else rng.choice([None, "x", "y"]),
-            )
-        )
-    store.insert_batch(drafts)
+    fill_randomly(
+        store,
+        source(store),
+        start=BASE,
+        days=DAYS,
+        per_day=60,
+        seed=seed,
+        names=("a", "a", "b"),
+        users=25,
+    )
 
 
 def _run(store: Storage, approx: bool = False, **kwargs: object) -> list[Bucket]:

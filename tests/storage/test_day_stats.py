@@ -3,11 +3,11 @@ a sealed day (late insert, delete, erasure, retention) doing so in its transacti
 
 from __future__ import annotations
 
-import random
 import time
 
 import pytest
 
+from tests.random_events import fill_randomly
 from tests.storage.test_contract import DAY, draft, source
 from tidings.core import sealing
 from tidings.core.sketches import Histogram, HyperLogLog
@@ -19,22 +19,7 @@ QS = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 
 
 def _fill(storage: Storage, src: int, days: int, seed: int, name: str = "n") -> None:
-    rng = random.Random(seed)
-    drafts = []
-    for i in range(days * 40):
-        user = rng.choice([None, *(f"u{k}" for k in range(15))])
-        drafts.append(
-            draft(
-                src,
-                BASE + rng.randrange(days * DAY),
-                f"{name}-{seed}-{i}",
-                value=rng.choice([float(rng.randrange(10)), rng.uniform(-5, 50)]),
-                name=name,
-                user_id=user,
-                anonymous_id=None if user or rng.random() < 0.3 else f"a{rng.randrange(5)}",
-            )
-        )
-    storage.insert_batch(drafts)
+    fill_randomly(storage, src, start=BASE, days=days, per_day=40, seed=seed, names=(name,))
 
 
 def _stream(storage: Storage, name: str = "n") -> int:
