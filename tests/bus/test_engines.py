@@ -11,7 +11,6 @@ import pytest
 from tests.reliability.tcp_proxy import TcpProxy, tcp_proxy
 from tests.services import redis_url
 from tidings.bus import EVENTS, NOTIFY, Bus, open_bus
-from tidings.bus import redis as redis_bus
 from tidings.errors import ConfigError
 
 
@@ -19,18 +18,22 @@ def _memory() -> Bus:
     return open_bus("memory://")
 
 
+#: The installation id of this test's Redis buses, fresh per test (see _fresh_scope).
+_SCOPE = ""
+
+
 def _redis() -> Bus:
-    return open_bus(redis_url())
+    return open_bus(redis_url(), _SCOPE)
 
 
 ENGINES = [pytest.param(_memory, id="memory"), pytest.param(_redis, id="redis")]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Separate keys per test, so parallel runs and earlier runs do not share applause state.
-    prefix = f"tidings-test-{uuid.uuid4().hex[:8]}:"
-    monkeypatch.setattr(redis_bus, "PREFIX", prefix)
+def _fresh_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Separate keys per test, so parallel runs and earlier runs do not share applause state:
+    # each test is an installation of its own on the shared Redis.
+    monkeypatch.setitem(globals(), "_SCOPE", f"test-{uuid.uuid4().hex[:8]}")
 
 
 async def _until(check: Callable[[], bool]) -> None:
@@ -122,7 +125,7 @@ def test_redis_bus_reports_a_lost_connection_and_reconnects_by_itself() -> None:
     redis_url()  # skip locally (fail under CI) when Redis is down
 
     async def scenario(proxy: TcpProxy) -> list[bytes]:
-        bus = open_bus(f"redis://{proxy.address}/0")
+        bus = open_bus(f"redis://{proxy.address}/0", _SCOPE)
         got: list[bytes] = []
         await bus.start(lambda topic, payload: got.append(payload))
         try:
@@ -150,7 +153,8 @@ def test_memory_bus_is_always_connected() -> None:
 
 def test_redis_installations_sharing_one_redis_do_not_hear_each_other() -> None:
     async def scenario() -> tuple[list[bytes], list[bytes], list[int]]:
-        ours, neighbour, ours_too = (open_bus(redis_url(), scope) for scope in ("a1", "b2", "a1"))
+        scopes = (f"{_SCOPE}-a", f"{_SCOPE}-b", f"{_SCOPE}-a")
+        ours, neighbour, ours_too = (open_bus(redis_url(), scope) for scope in scopes)
         heard: list[bytes] = []
         overheard: list[bytes] = []
         await ours.start(lambda _topic, payload: heard.append(payload))

@@ -16,9 +16,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
 from tidings.bus import Bus, Deliver
+from tidings.redis_keys import key_prefix
 
 log = logging.getLogger("tidings.bus")
-PREFIX = "tidings:"
 #: A command retries a dropped connection briefly (a Redis restart or failover), then
 #: fails, so an outage is noticed in well under a second rather than after redis-py's
 #: default ten retries.
@@ -32,7 +32,7 @@ class RedisBus(Bus):
 
     def __init__(self, url: str, scope: str = "") -> None:
         self.url = url
-        self.prefix = f"{PREFIX}{scope}:" if scope else PREFIX
+        self.prefix = key_prefix(scope)
         self._applause_key = self.prefix + "applause"
         self._present_key = self.prefix + "present"
         self._client: aioredis.Redis | None = None

@@ -14,10 +14,14 @@ import math
 import time
 from typing import Any, Protocol
 
+from tidings.redis_keys import key_prefix
+
 log = logging.getLogger("tidings.ratelimit")
 
 #: Idle buckets kept in process before the full ones are swept out.
 MAX_MEMORY_BUCKETS = 100_000
+#: Where buckets live in Redis when no installation id scopes them.
+RATE_LIMITS = key_prefix("", "rl")
 
 _LUA = """
 local rate = tonumber(ARGV[1])
@@ -104,7 +108,7 @@ class MemoryBuckets:
 class RedisBuckets:
     """Buckets shared through Redis, under ``prefix``."""
 
-    def __init__(self, url: str, prefix: str = "tidings:rl:") -> None:
+    def __init__(self, url: str, prefix: str = RATE_LIMITS) -> None:
         try:
             import redis.asyncio as aioredis
             from redis.exceptions import RedisError
@@ -243,5 +247,5 @@ def open_buckets(url: str, scope: str = "") -> Buckets:
     ``scope`` (the installation id) keeps installations sharing one Redis apart.
     """
     if url.startswith(("redis://", "rediss://")):
-        return RedisBuckets(url, f"tidings:{scope}:rl:" if scope else "tidings:rl:")
+        return RedisBuckets(url, key_prefix(scope, "rl"))
     return MemoryBuckets()
