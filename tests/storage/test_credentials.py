@@ -107,21 +107,6 @@ def test_oauth_tokens_expire_and_die_with_their_client(engine: Engine) -> None:
     credentials.create_client(engine, "app", "cid3", secret_hash("s"), ("read",))
 
 
-def test_the_migrations_create_exactly_the_declared_schema(tmp_path: Path) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from tidings.storage.sqlite import SQLiteStorage
-
-    storage = SQLiteStorage(f"sqlite:///{tmp_path / 'm.db'}")
-    storage.startup()
-    try:
-        with storage.engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-    finally:
-        storage.shutdown()
-
-
 def test_a_new_grant_clears_the_clients_dead_tokens(engine: Engine) -> None:
     client = credentials.create_client(engine, "app", "cid", secret_hash("s"), ("read",))
     credentials.create_oauth_token(engine, client.id, secret_hash("old"), ("read",), 1)
