@@ -71,7 +71,9 @@ class Pruner(PeriodicPass):
         self.global_days = global_days
 
     def work(self, pause: Callable[[], None]) -> int:
-        return prune(self.storage, self.global_days, pause=pause)
+        # With several server processes on one database, one runs the pass, the rest skip.
+        with self.storage.sole_pass(self.name) as mine:
+            return prune(self.storage, self.global_days, pause=pause) if mine else 0
 
     def describe(self, done: int, elapsed: float) -> str:
         return f"retention: deleted {done} events in {elapsed:.1f} s"

@@ -64,7 +64,9 @@ class Sealer(PeriodicPass):
         self.storage = storage
 
     def work(self, pause: Callable[[], None]) -> int:
-        return seal(self.storage, pause=pause)
+        # With several server processes on one database, one runs the pass, the rest skip.
+        with self.storage.sole_pass(self.name) as mine:
+            return seal(self.storage, pause=pause) if mine else 0
 
     def describe(self, done: int, elapsed: float) -> str:
         return f"sealing: sealed {done} stream-days in {elapsed:.1f} s"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -201,6 +202,12 @@ class Storage(ABC):
     @abstractmethod
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
+
+    @abstractmethod
+    def sole_pass(self, name: str) -> AbstractContextManager[bool]:
+        """True inside when this process may run the database-wide background pass ``name``
+        (sealing, retention); False while another process runs it, so this one skips it.
+        Taken without waiting; given up at exit, or when the holder dies."""
 
     # -- events ------------------------------------------------------------------------------
     @abstractmethod

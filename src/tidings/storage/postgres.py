@@ -9,6 +9,7 @@ Raw rows go in with COPY and each rollup tier with one ``unnest`` upsert, in one
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ from tidings.storage.base import (
 from tidings.storage.day_stats import FORGET_SQL, DayStats, stale_days, today_us
 from tidings.storage.dedup import Found, derived_repeats, lookups
 from tidings.storage.entities import EntityTables
+from tidings.storage.installation import installation_id
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import accumulate
 from tidings.storage.schema import TIERS, events, metadata
@@ -97,6 +99,7 @@ class PostgresStorage(Maintenance, DayStats, EntityTables, Storage):
         self._streams_by_key: dict[tuple[int, str, str], int] = {}
         self._streams_by_id: dict[int, Stream] = {}
         self.engine: Engine = create_engine(sa_url, pool_pre_ping=True)
+        self._installation: str | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def startup(self) -> None:
@@ -142,6 +145,26 @@ class PostgresStorage(Maintenance, DayStats, EntityTables, Storage):
     def ping(self) -> None:
         with self._read() as conn:
             conn.execute("SELECT 1").fetchone()
+
+    @contextmanager
+    def sole_pass(self, name: str) -> Iterator[bool]:
+        # A session-level advisory lock on a connection held for the pass: the database lets
+        # go of it if this process dies mid-pass. Advisory locks are server-wide, so the key
+        # names the installation too: other installations (other schemas or databases on
+        # the same server) run their own passes.
+        if self._installation is None:
+            self._installation = installation_id(self.engine)
+        digest = hashlib.sha256(f"tidings {self._installation} {name}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)  # a bigint, like the lock's
+        with self.engine.connect() as conn:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
 
     def reset_sequences(self) -> None:
         with self.engine.begin() as conn:

@@ -15,7 +15,7 @@ import math
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import orjson
@@ -46,7 +46,7 @@ from tidings.storage.entities import EntityTables
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import accumulate
 from tidings.storage.schema import TIERS, events
-from tidings.storage.write_turn import WriteTurn
+from tidings.storage.write_turn import WriteTurn, sole_holder
 
 _EVENT_COLUMNS = (
     "id, source_id, stream_id, ts, received_at, value, message_id, properties, context, "
@@ -200,6 +200,9 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
 
     def ping(self) -> None:
         self._conn().execute("SELECT 1").fetchone()
+
+    def sole_pass(self, name: str) -> AbstractContextManager[bool]:
+        return sole_holder(self.path.with_name(f"{self.path.name}.{name}.lock"))
 
     @contextmanager
     def _write_tx(self) -> Iterator[Connection]:

@@ -5,6 +5,9 @@ lets one of them in and makes the others retry after sleeping 1, 2, 5, 10, ... m
 handler), so two busy writers lose most of their time asleep. Waiting on an exclusive
 ``flock`` instead wakes the next writer the moment the lock is released. SQLite's own lock
 still guarantees correctness; this only decides who goes next without the sleeping.
+
+:func:`sole_holder` is the other use of such a lock: a background pass (sealing, retention)
+that one process runs while the others skip it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -51,3 +56,23 @@ class WriteTurn:
             fd, self._fd = self._fd, None
         if fd is not None:
             os.close(fd)
+
+
+@contextmanager
+def sole_holder(path: Path) -> Iterator[bool]:
+    """True inside when this process took the exclusive lock on ``path`` without waiting;
+    False when another holds it. Released (and the file closed) at exit; a process that dies
+    releases it too."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
