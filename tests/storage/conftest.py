@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,18 @@ def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         yield url
 
 
+@contextmanager
+def opened(url: str) -> Iterator[Storage]:
+    """An engine on ``url``, started, and shut down at exit."""
+    engine = open_storage(url)
+    engine.startup()
+    try:
+        yield engine
+    finally:
+        engine.shutdown()
+
+
 @pytest.fixture
 def storage(storage_url: str) -> Iterator[Storage]:
-    engine = open_storage(storage_url)
-    engine.startup()
-    yield engine
-    engine.shutdown()
+    with opened(storage_url) as engine:
+        yield engine

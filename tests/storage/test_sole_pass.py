@@ -10,22 +10,20 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.storage.conftest import opened
 from tidings.core.events import EventDraft
 from tidings.core.periodic import PeriodicPass
 from tidings.core.retention import Pruner
 from tidings.core.sealing import Sealer
 from tidings.core.timeparse import now_us
-from tidings.storage import open_storage
 from tidings.storage.base import Storage
 from tidings.storage.day_stats import DAY_US
 
 
 @pytest.fixture
 def other(storage_url: str) -> Iterator[Storage]:
-    engine = open_storage(storage_url)
-    engine.startup()
-    yield engine
-    engine.shutdown()
+    with opened(storage_url) as engine:
+        yield engine
 
 
 def test_a_second_process_is_refused_the_pass_until_the_first_ends(
