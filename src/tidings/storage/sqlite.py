@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import orjson
 from sqlalchemy import ColumnElement, Text, case, cast, create_engine, event, func, text
@@ -80,6 +81,7 @@ _MARK_HIGH_WATER = (
 )
 _FORGET_DAY = FORGET_SQL.format(p="?")
 _CHUNK = 500  # SQLite's host-parameter limit is high, but long IN lists plan poorly.
+_T = TypeVar("_T")
 
 
 log = logging.getLogger(__name__)
@@ -108,7 +110,7 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
 
 
-def _chunks(items: Sequence[int], size: int = _CHUNK) -> Iterator[Sequence[int]]:
+def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterator[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -285,8 +287,7 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
         wanted = lookups(drafts)
         found: Found = {}
         for source_id, ids in wanted.stored.items():
-            for start in range(0, len(ids), _CHUNK):
-                part = ids[start : start + _CHUNK]
+            for part in _chunks(ids):
                 marks = ",".join("?" * len(part))
                 rows = conn.execute(
                     "SELECT message_id, id FROM events"
@@ -295,9 +296,7 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
                 )
                 for message_id, event_id in rows:
                     found[(source_id, message_id)] = event_id
-        candidates = list(wanted.derived)
-        for start in range(0, len(candidates), _CHUNK):
-            some = candidates[start : start + _CHUNK]
+        for some in _chunks(list(wanted.derived)):
             rows = conn.execute(
                 "SELECT id, source_id, received_at FROM events"
                 f" WHERE message_id IS NULL AND id IN ({','.join('?' * len(some))})",
