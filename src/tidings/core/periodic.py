@@ -11,6 +11,8 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
+from tidings.storage.base import Storage
+
 
 class Stopped(Exception):
     """The server is stopping: end the pass between two steps."""
@@ -23,7 +25,8 @@ class PeriodicPass(ABC):
     name = "tidings-pass"
     log = logging.getLogger("tidings")
 
-    def __init__(self, interval: float, first_delay: float, pause: float) -> None:
+    def __init__(self, storage: Storage, interval: float, first_delay: float, pause: float) -> None:
+        self.storage = storage
         self.interval = interval
         self.first_delay = first_delay
         self.pause_seconds = pause
@@ -32,8 +35,14 @@ class PeriodicPass(ABC):
         self._pass: asyncio.Future[int] | None = None
 
     @abstractmethod
-    def work(self, pause: Callable[[], None]) -> int:
+    def run_pass(self, pause: Callable[[], None]) -> int:
         """One pass (blocking), calling ``pause`` between steps; returns the work done."""
+
+    def work(self, pause: Callable[[], None]) -> int:
+        """:meth:`run_pass`, unless another process of this installation is running it."""
+        # With several server processes on one database, one runs the pass, the rest skip.
+        with self.storage.sole_pass(self.name) as mine:
+            return self.run_pass(pause) if mine else 0
 
     @abstractmethod
     def describe(self, done: int, elapsed: float) -> str:

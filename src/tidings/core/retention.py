@@ -66,14 +66,11 @@ class Pruner(PeriodicPass):
     log = log
 
     def __init__(self, storage: Storage, global_days: int, interval: float = INTERVAL) -> None:
-        super().__init__(interval, FIRST_PASS_DELAY, PAUSE)
-        self.storage = storage
+        super().__init__(storage, interval, FIRST_PASS_DELAY, PAUSE)
         self.global_days = global_days
 
-    def work(self, pause: Callable[[], None]) -> int:
-        # With several server processes on one database, one runs the pass, the rest skip.
-        with self.storage.sole_pass(self.name) as mine:
-            return prune(self.storage, self.global_days, pause=pause) if mine else 0
+    def run_pass(self, pause: Callable[[], None]) -> int:
+        return prune(self.storage, self.global_days, pause=pause)
 
     def describe(self, done: int, elapsed: float) -> str:
         return f"retention: deleted {done} events in {elapsed:.1f} s"

@@ -60,13 +60,10 @@ class Sealer(PeriodicPass):
     log = log
 
     def __init__(self, storage: Storage, interval: float = INTERVAL) -> None:
-        super().__init__(interval, FIRST_PASS_DELAY, PAUSE)
-        self.storage = storage
+        super().__init__(storage, interval, FIRST_PASS_DELAY, PAUSE)
 
-    def work(self, pause: Callable[[], None]) -> int:
-        # With several server processes on one database, one runs the pass, the rest skip.
-        with self.storage.sole_pass(self.name) as mine:
-            return seal(self.storage, pause=pause) if mine else 0
+    def run_pass(self, pause: Callable[[], None]) -> int:
+        return seal(self.storage, pause=pause)
 
     def describe(self, done: int, elapsed: float) -> str:
         return f"sealing: sealed {done} stream-days in {elapsed:.1f} s"
