@@ -21,6 +21,11 @@ from pathlib import Path
 from types import TracebackType
 
 
+def _open_lock_file(path: Path) -> int:
+    # Readable by the owner only, like the database beside it; not inherited by children.
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
 class WriteTurn:
     """Context manager: hold an exclusive lock on ``<database>.write-lock`` while writing."""
 
@@ -34,7 +39,7 @@ class WriteTurn:
         if fd is None:
             with self._opening:
                 if self._fd is None:
-                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                    self._fd = _open_lock_file(self.path)
                 fd = self._fd
         return fd
 
@@ -63,7 +68,7 @@ def sole_holder(path: Path) -> Iterator[bool]:
     """True inside when this process took the exclusive lock on ``path`` without waiting;
     False when another holds it. Released (and the file closed) at exit; a process that dies
     releases it too."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = _open_lock_file(path)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
