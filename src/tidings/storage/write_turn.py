@@ -22,7 +22,7 @@ from types import TracebackType
 
 
 def _open_lock_file(path: Path) -> int:
-    # Readable by the owner only, like the database beside it; not inherited by children.
+    # Only the server's own user takes these locks; children do not inherit the descriptor.
     return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
 
 
