@@ -47,8 +47,9 @@ from common import load_average, machine  # noqa: E402
 from tidings.core import sealing  # noqa: E402
 from tidings.core.aggregate import AggregateQuery, Bucket, aggregate  # noqa: E402
 from tidings.core.buckets import boundaries  # noqa: E402
+from tidings.model.records import EventFilter  # noqa: E402
 from tidings.storage import open_storage  # noqa: E402
-from tidings.storage.base import EventFilter, Storage  # noqa: E402
+from tidings.storage.base import Storage  # noqa: E402
 from tidings.storage.day_stats import day_stats  # noqa: E402
 
 END = datetime(2026, 11, 1, tzinfo=UTC)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import orjson
 
-from tidings.core.ids import uuid7
+from tidings.model.ids import uuid7
 from tidings.storage.bulk_insert import insert_rows
 from tidings.storage.sqlite import _EVENT_COLUMN_NAMES
 

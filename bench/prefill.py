@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from tidings.core import sealing
 from tidings.core.auth import new_secret, secret_hash
-from tidings.core.events import EventDraft
+from tidings.model.events import EventDraft
 from tidings.storage import open_storage
 
 TWO_YEARS_US = 730 * 24 * 3600 * 1_000_000

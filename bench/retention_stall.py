@@ -16,7 +16,7 @@ from pathlib import Path
 
 from common import machine
 from tidings.core import retention
-from tidings.core.events import EventDraft
+from tidings.model.events import EventDraft
 from tidings.storage import open_storage
 from tidings.storage.base import Storage
 

@@ -25,8 +25,9 @@ import psycopg
 from common import machine
 from prefill import START, prefill
 from tidings.core.aggregate import AggregateQuery, aggregate
+from tidings.model.records import EventFilter
 from tidings.storage import open_storage
-from tidings.storage.base import EventFilter, Storage
+from tidings.storage.base import Storage
 
 
 def _us(when: datetime) -> int:

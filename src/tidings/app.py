@@ -23,8 +23,8 @@ from tidings.http.deps import Runtime
 from tidings.http.hotpath import HotPath
 from tidings.http.metrics import Metrics
 from tidings.http.problems import HANDLERS
-from tidings.http.routes import HOT_ROUTES, ROUTES
 from tidings.http.shutdown import chain_stop_signals
+from tidings.routes import HOT_ROUTES, ROUTES
 from tidings.storage import open_storage
 from tidings.storage.installation import installation_id
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from tidings.cli import main
+from tidings.compat.microticks import store as db
 from tidings.core.auth import secret_hash
-from tidings.storage import microticks as db
 from tidings.storage.sqlite import SQLiteStorage
 
 

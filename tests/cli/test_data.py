@@ -14,9 +14,10 @@ from click.testing import CliRunner
 
 from tests.services import postgres_schema
 from tidings.cli import main
-from tidings.core.events import EventDraft
+from tidings.model.events import EventDraft
+from tidings.model.records import EventFilter
 from tidings.storage import open_storage
-from tidings.storage.base import EventFilter, Storage
+from tidings.storage.base import Storage
 from tidings.storage.transfer import rollup_totals, row_counts
 
 DAY = 86_400_000_000

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from tidings.core.aggregate import MAX_BUCKETS, AggregateQuery, aggregate
 from tidings.core.buckets import boundaries, label
-from tidings.core.events import EventDraft
-from tidings.storage.base import EventFilter, RollupTotal
+from tidings.model.events import EventDraft
+from tidings.model.records import EventFilter, RollupTotal
 from tidings.storage.sqlite import SQLiteStorage
 
 ZONES = [

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from tidings.core.events import validate_event, validate_events
 from tidings.errors import Invalid
+from tidings.model.events import validate_event, validate_events
 
 NOW = 1_767_225_600_000_000
 

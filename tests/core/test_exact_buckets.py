@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tidings.compat.tracking_api.exact_buckets import bucket_rows
 from tidings.core.buckets import to_us
-from tidings.core.exact_buckets import bucket_rows
 
 
 def _us(text: str) -> int:

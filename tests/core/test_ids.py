@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tidings.core.ids import derived_event_id, derived_message_id, uuid7
+from tidings.model.ids import derived_event_id, derived_message_id, uuid7
 
 T = 1_700_000_000_123_456  # a received_at in microseconds
 

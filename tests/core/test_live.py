@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 
 from tidings.bus.memory import MemoryBus
-from tidings.core.events import EventDraft
-from tidings.core.ids import derived_message_id
 from tidings.core.live import (
     Ended,
     Hub,
@@ -22,7 +20,9 @@ from tidings.core.live import (
     frames,
     matches,
 )
-from tidings.storage.base import EventFilter, InsertResult
+from tidings.model.events import EventDraft
+from tidings.model.ids import derived_message_id
+from tidings.model.records import EventFilter, InsertResult
 
 
 class _NoStorage:

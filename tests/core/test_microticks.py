@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tidings.core import microticks
-from tidings.core.timeparse import parse_timestamp
+from tidings.compat.microticks import sessions as microticks
 from tidings.errors import Invalid
+from tidings.model.timeparse import parse_timestamp
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tidings.core.opencast import (
+from tidings.compat.opencast.payloads import (
     adopter_values,
     decode_body,
     legacy_adopter_values,

@@ -7,9 +7,9 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tidings.core.events import EventDraft
 from tidings.core.query import iter_all, page
-from tidings.storage.base import EventFilter
+from tidings.model.events import EventDraft
+from tidings.model.records import EventFilter
 from tidings.storage.sqlite import SQLiteStorage
 
 _ids = itertools.count()

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tidings.core import retention
-from tidings.core.events import EventDraft
-from tidings.storage.base import EventFilter
+from tidings.model.events import EventDraft
+from tidings.model.records import EventFilter
 from tidings.storage.sqlite import SQLiteStorage
 
 DAY = retention.DAY_US

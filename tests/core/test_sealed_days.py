@@ -13,7 +13,8 @@ from tests.storage.test_contract import DAY, draft, source
 from tidings.core import sealing
 from tidings.core.aggregate import AggregateQuery, Bucket, aggregate
 from tidings.core.sealed_days import _runs
-from tidings.storage.base import EventFilter, Storage
+from tidings.model.records import EventFilter
+from tidings.storage.base import Storage
 
 BASE = 1_741_564_800_000_000  # 2025-03-10T00:00Z
 DAYS = 9

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from tidings.core.sketches import ALPHA, HLL_M, Histogram, HyperLogLog
-from tidings.storage.base import percentile
+from tidings.model.records import percentile
+from tidings.model.sketches import ALPHA, HLL_M, Histogram, HyperLogLog
 
 SIGMA = 1.04 / math.sqrt(HLL_M)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tidings.core.timeparse import TimestampError, parse_timestamp, to_iso
+from tidings.model.timeparse import TimestampError, parse_timestamp, to_iso
 
 SECOND = 1_000_000
 T = 1_767_225_600 * SECOND  # 2026-01-01T00:00:00Z

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tidings.core.events import EventDraft
 from tidings.core.writer import Writer
 from tidings.errors import Overloaded, Unavailable
-from tidings.storage.base import InsertResult
+from tidings.model.events import EventDraft
+from tidings.model.records import InsertResult
 from tidings.storage.sqlite import SQLiteStorage
 
 

@@ -15,8 +15,8 @@ from tests.conftest import ADMIN
 from tests.credentials import oauth_token
 from tests.http.hostile import Watch
 from tidings.app import create_app
+from tidings.compat.microticks import sessions as microticks
 from tidings.config import Settings
-from tidings.core import microticks
 from tidings.core.auth import new_secret, secret_hash
 from tidings.http.deps import Runtime
 from tidings.storage import persons

@@ -12,9 +12,9 @@ from starlette.testclient import TestClient
 from tests.conftest import ADMIN, VIEWER
 from tests.credentials import api_token, make_client
 from tests.http.dashboard.helpers import csrf_of, log_in
+from tidings.compat.microticks.sessions import create_consumer
 from tidings.config import Settings
 from tidings.core.auth import hash_password, new_secret, secret_hash
-from tidings.core.microticks import create_consumer
 from tidings.http.dashboard.auth import SESSION_COOKIE
 from tidings.http.deps import Runtime
 

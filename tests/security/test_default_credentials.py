@@ -15,9 +15,9 @@ from starlette.testclient import TestClient
 from tests.http.dashboard.helpers import csrf_of
 from tests.server import running_server
 from tidings.app import create_app
+from tidings.compat.microticks.sessions import list_consumers
 from tidings.config import Settings
 from tidings.core.bootstrap import secret_key
-from tidings.core.microticks import list_consumers
 from tidings.http.deps import Runtime
 from tidings.storage import credentials
 

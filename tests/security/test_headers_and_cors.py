@@ -16,11 +16,11 @@ from starlette.testclient import TestClient
 from tests.security.asgi import Answer, call
 from tests.security.conftest import Credentials
 from tests.security.test_route_matrix import TABLE, _request
+from tidings.compat.opencast import CORS_PATHS as OPENCAST_CORS_PATHS
 from tidings.config import Settings
 from tidings.http.hotpath import HotPath
 from tidings.http.middleware import CONTENT_SECURITY_POLICY
 from tidings.http.problems import HANDLERS
-from tidings.http.routes import OPENCAST_CORS_PATHS
 
 ORIGIN = "https://elsewhere.example"
 

@@ -17,8 +17,9 @@ from starlette.testclient import TestClient
 
 from tests.security.asgi import Answer, call
 from tests.security.conftest import Credentials
+from tidings.compat.opencast import CORS_PATHS as OPENCAST_CORS_PATHS
 from tidings.config import Settings
-from tidings.http.routes import OPENCAST_CORS_PATHS, ROUTES
+from tidings.routes import ROUTES
 
 KINDS = (
     "none",

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, insert, text
 
 from tests.services import postgres_url
-from tidings.storage import adopters as tables
+from tidings.compat.opencast import store as tables
 from tidings.storage import migrate
 from tidings.storage.schema import events, metadata, streams
 

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 
 import pytest
 
-from tidings.core.events import EventDraft
-from tidings.core.ids import derived_message_id
 from tidings.errors import Conflict
+from tidings.model.events import EventDraft
+from tidings.model.ids import derived_message_id
+from tidings.model.records import BucketStat, EventFilter, RollupTotal
 from tidings.storage import open_storage
-from tidings.storage.base import BucketStat, EventFilter, RollupTotal, Storage
+from tidings.storage.base import Storage
 from tidings.storage.schema import TIERS
 
 MINUTE = 60_000_000

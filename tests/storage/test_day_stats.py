@@ -10,8 +10,9 @@ import pytest
 from tests.random_events import fill_randomly
 from tests.storage.test_contract import DAY, draft, source
 from tidings.core import sealing
-from tidings.core.sketches import Histogram, HyperLogLog
-from tidings.storage.base import EventFilter, Storage
+from tidings.model.records import EventFilter
+from tidings.model.sketches import Histogram, HyperLogLog
+from tidings.storage.base import Storage
 
 #: 2025-03-10T00:00Z: long past, so every day of the data may be sealed.
 BASE = 1_741_564_800_000_000

@@ -13,9 +13,10 @@ import pytest
 
 from tests.services import postgres_schema
 from tidings.core.aggregate import AggregateQuery, Bucket, aggregate
-from tidings.core.events import EventDraft
+from tidings.model.events import EventDraft
+from tidings.model.records import EventFilter
 from tidings.storage import open_storage
-from tidings.storage.base import EventFilter, Storage
+from tidings.storage.base import Storage
 
 T0 = 1_704_067_200_000_000  # 2024-01-01T00:00:00Z
 HOUR = 3_600_000_000

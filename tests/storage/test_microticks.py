@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, insert, text
 
 from tests.services import postgres_url
-from tidings.core.timeparse import parse_timestamp
+from tidings.compat.microticks import store as db
 from tidings.errors import Conflict
-from tidings.storage import microticks as db
+from tidings.model.timeparse import parse_timestamp
 from tidings.storage import migrate
 from tidings.storage.schema import events, streams
 

@@ -15,8 +15,9 @@ from sqlalchemy import Engine, Index, create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.services import postgres_schema
-from tidings.core.ids import derived_message_id
-from tidings.storage import microticks, migrate
+from tidings.compat.microticks import store as microticks
+from tidings.model.ids import derived_message_id
+from tidings.storage import migrate
 from tidings.storage.schema import events, metadata
 
 T = 1_700_000_000_000_000

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.storage.conftest import opened
-from tidings.core.events import EventDraft
 from tidings.core.periodic import PeriodicPass
 from tidings.core.retention import Pruner
 from tidings.core.sealing import Sealer
-from tidings.core.timeparse import now_us
+from tidings.model.events import EventDraft
+from tidings.model.timeparse import now_us
 from tidings.storage.base import Storage
 from tidings.storage.day_stats import DAY_US
 

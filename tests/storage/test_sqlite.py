@@ -3,8 +3,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tidings.core.events import EventDraft
-from tidings.storage.base import EventFilter, RollupTotal, Storage
+from tidings.model.events import EventDraft
+from tidings.model.records import EventFilter, RollupTotal
+from tidings.storage.base import Storage
 from tidings.storage.schema import TIERS
 from tidings.storage.sqlite import SQLiteStorage
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tidings.core.events import EventDraft
-from tidings.storage.base import EventFilter
+from tidings.model.events import EventDraft
+from tidings.model.records import EventFilter
 from tidings.storage.day_stats import DAY_US
 from tidings.storage.sqlite import SQLiteStorage
 from tidings.storage.write_turn import WriteTurn

@@ -9,8 +9,8 @@ import click
 from tidings.cli.common import emit, fail, opened_storage, settings_from, table
 from tidings.core.accounts import register_client
 from tidings.core.auth import SCOPES
-from tidings.core.timeparse import to_iso
 from tidings.errors import Invalid
+from tidings.model.timeparse import to_iso
 from tidings.storage import credentials
 
 CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,93}$")

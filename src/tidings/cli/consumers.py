@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from tidings.cli.common import emit, fail, opened_storage, settings_from, table
-from tidings.cli.sources import SOURCE_NAME
-from tidings.core import microticks
-from tidings.core.timeparse import to_iso
+from tidings.compat.microticks import sessions as microticks
+from tidings.model.events import SOURCE_NAME
+from tidings.model.timeparse import to_iso
 
 
 @click.group()

@@ -17,13 +17,14 @@ from tidings.cli.common import emit, fail, opened_storage, settings_from
 from tidings.config import Settings
 from tidings.core import retention, sealing
 from tidings.core.erasure import erase_person
-from tidings.core.events import EventDraft, validate_event
 from tidings.core.importers import EXPORT_ONLY, FORMATS, ImportLineError, to_native
 from tidings.core.query import event_dict, iter_all
-from tidings.core.timeparse import TimestampError, now_us, parse_timestamp
 from tidings.errors import ConfigError, TidingsError
+from tidings.model.events import EventDraft, validate_event
+from tidings.model.records import EventFilter
+from tidings.model.timeparse import TimestampError, now_us, parse_timestamp
 from tidings.storage import open_storage
-from tidings.storage.base import EventFilter, Storage
+from tidings.storage.base import Storage
 from tidings.storage.transfer import copy_all, rollup_totals, row_counts
 
 COLUMNS = (

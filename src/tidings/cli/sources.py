@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import click
 
 from tidings.cli.common import emit, fail, opened_storage, settings_from, table
 from tidings.core.auth import new_secret, secret_hash
-from tidings.core.timeparse import to_iso
-
-SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+from tidings.model.events import SOURCE_NAME
+from tidings.model.timeparse import to_iso
 
 
 @click.group()

@@ -6,7 +6,7 @@ import click
 
 from tidings.cli.common import emit, fail, opened_storage, settings_from, table
 from tidings.core.accounts import issue_api_token
-from tidings.core.timeparse import to_iso
+from tidings.model.timeparse import to_iso
 from tidings.storage import credentials
 
 

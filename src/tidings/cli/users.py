@@ -6,7 +6,7 @@ import click
 
 from tidings.cli.common import emit, fail, opened_storage, settings_from, table
 from tidings.core.auth import ROLES, check_role, hash_password
-from tidings.core.timeparse import to_iso
+from tidings.model.timeparse import to_iso
 
 
 def _password(given: str | None) -> str:

@@ -22,9 +22,9 @@ import orjson
 
 from tidings.core import sealed_days
 from tidings.core.buckets import boundaries, label
-from tidings.storage.base import EventFilter, Storage, Stream, percentile, person_of
-from tidings.storage.day_stats import QUANTILES
-from tidings.storage.schema import TIERS
+from tidings.model.records import EventFilter, Stream, percentile, person_of
+from tidings.storage.base import Storage
+from tidings.storage.schema import QUANTILES, TIERS
 
 ROLLUP_FUNCTIONS = ("count", "sum", "avg", "min", "max")
 PERCENTILES = QUANTILES

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from tidings.core.timeparse import now_us
 from tidings.errors import Invalid
+from tidings.model.records import Source, User
+from tidings.model.timeparse import now_us
 from tidings.storage import credentials
-from tidings.storage.base import Source, Storage, User
+from tidings.storage.base import Storage
 
 ROLES = ("viewer", "admin")
 #: OAuth2 scopes, in the order a token answer lists them.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tidings.core.timeparse import EPOCH
+from tidings.model.timeparse import EPOCH
 
 GRANULARITIES = ("minute", "hour", "day", "week", "month", "year", "total")
 _STEP = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1)}

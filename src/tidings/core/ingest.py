@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tidings.core.events import EventDraft
 from tidings.core.writer import Writer
-from tidings.storage.base import InsertResult
+from tidings.model.events import EventDraft
+from tidings.model.records import InsertResult
 
 
 async def ingest(writer: Writer, drafts: Sequence[EventDraft]) -> list[InsertResult]:

@@ -34,10 +34,10 @@ from typing import Any, Generic, TypeVar
 import orjson
 
 from tidings.bus import EVENTS, NOTIFY, Bus
-from tidings.core.events import EventDraft, message_id_of
-from tidings.core.timeparse import to_iso
-from tidings.storage.base import EventFilter, InsertResult, Storage
-from tidings.storage.live_counters import source_names
+from tidings.model.events import EventDraft, message_id_of
+from tidings.model.records import EventFilter, InsertResult
+from tidings.model.timeparse import to_iso
+from tidings.storage.base import Storage
 
 log = logging.getLogger("tidings.live")
 T = TypeVar("T")
@@ -360,7 +360,7 @@ class Hub:
             return
         missing = {d.source_id for d, _ in new} - self._sources.keys()
         if missing:
-            self._sources = source_names(self.storage)
+            self._sources = self.storage.source_names()
         payload = orjson.dumps([self._wire(d, r.id) for d, r in new])
         self._loop.call_soon_threadsafe(self._enqueue, payload)
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import orjson
 
-from tidings.core.timeparse import to_iso
-from tidings.storage.base import EventFilter, Storage, StoredEvent
+from tidings.model.records import EventFilter, StoredEvent
+from tidings.model.timeparse import to_iso
+from tidings.storage.base import Storage
 
 EXPORT_CHUNK = 1000
 

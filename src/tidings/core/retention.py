@@ -11,8 +11,9 @@ import logging
 from collections.abc import Callable
 
 from tidings.core.periodic import PeriodicPass
-from tidings.core.timeparse import now_us
-from tidings.storage.base import EventFilter, Storage
+from tidings.model.records import EventFilter
+from tidings.model.timeparse import now_us
+from tidings.storage.base import Storage
 
 log = logging.getLogger("tidings.retention")
 

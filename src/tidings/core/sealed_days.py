@@ -17,9 +17,11 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tidings.core.sketches import Histogram, HyperLogLog
-from tidings.storage.base import DayStat, EventFilter, Storage, person_of
-from tidings.storage.day_stats import DAY_US, QUANTILES
+from tidings.model.records import DayStat, EventFilter, person_of
+from tidings.model.sketches import Histogram, HyperLogLog
+from tidings.storage.base import Storage
+from tidings.storage.day_stats import DAY_US
+from tidings.storage.schema import QUANTILES
 
 Piece = tuple[int, int, int]
 

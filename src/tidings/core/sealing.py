@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from tidings.core.periodic import PeriodicPass
-from tidings.core.timeparse import now_us
+from tidings.model.timeparse import now_us
 from tidings.storage.base import Storage
 
 log = logging.getLogger("tidings.sealing")

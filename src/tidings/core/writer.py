@@ -25,10 +25,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from tidings.core.events import EventDraft
 from tidings.errors import Overloaded, TidingsError, Unavailable
+from tidings.model.events import EventDraft
+from tidings.model.records import InsertResult
 from tidings.outages import describe
-from tidings.storage.base import InsertResult, Storage
+from tidings.storage.base import Storage
 
 log = logging.getLogger("tidings.writer")
 

@@ -17,7 +17,8 @@ from tidings.core.writer import Writer
 from tidings.errors import Forbidden, RateLimited, Unauthenticated
 from tidings.http.headers import header
 from tidings.http.metrics import Metrics
-from tidings.storage.base import Source, Storage, User
+from tidings.model.records import Source, User
+from tidings.storage.base import Storage
 
 
 @dataclass

@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.core.auth import SCOPES, new_secret, same, secret_hash
-from tidings.core.timeparse import now_us
 from tidings.errors import Invalid, TooLarge
 from tidings.http.body import read_body
 from tidings.http.deps import basic_auth, limit_anonymous, limit_credential, runtime
+from tidings.model.timeparse import now_us
 from tidings.storage import credentials
 from tidings.storage.credentials import OAuthClient
 

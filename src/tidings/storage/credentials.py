@@ -14,61 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Engine,
-    Integer,
     Select,
-    String,
-    Table,
-    Text,
     insert,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
-from tidings.core.timeparse import now_us
 from tidings.errors import Conflict
-from tidings.storage.schema import metadata, sources, users
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-api_tokens = Table(
-    "api_tokens",
-    metadata,
-    Column("id", BigId, primary_key=True),
-    Column("user_id", BigInteger, nullable=False, index=True),
-    Column("token_hash", String(64), nullable=False, unique=True),
-    Column("label", String(200), nullable=True),
-    Column("created_at", BigInteger, nullable=False),
-    Column("revoked_at", BigInteger, nullable=True),
-)
-
-oauth_clients = Table(
-    "oauth_clients",
-    metadata,
-    Column("id", BigId, primary_key=True),
-    Column("name", String(100), nullable=False, unique=True),
-    Column("client_id", String(64), nullable=False, unique=True),
-    Column("secret_hash", String(64), nullable=False),
-    # Space-separated, as OAuth2 writes scopes.
-    Column("scopes", Text, nullable=False),
-    Column("source_id", BigInteger, nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-)
-
-oauth_tokens = Table(
-    "oauth_tokens",
-    metadata,
-    Column("id", BigId, primary_key=True),
-    Column("client_pk", BigInteger, nullable=False, index=True),
-    Column("token_hash", String(64), nullable=False, unique=True),
-    Column("scopes", Text, nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("expires_at", BigInteger, nullable=False),
-    Column("revoked_at", BigInteger, nullable=True),
-)
+from tidings.model.timeparse import now_us
+from tidings.storage.schema import api_tokens, oauth_clients, oauth_tokens, sources, users
 
 CLIENT_SOURCE_PREFIX = "oauth."
 

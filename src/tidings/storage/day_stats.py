@@ -19,11 +19,6 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    Float,
-    LargeBinary,
-    Table,
     and_,
     bindparam,
     delete,
@@ -33,26 +28,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
-from tidings.core.sketches import Histogram, HyperLogLog
-from tidings.storage.base import DayStat, percentile, person_of
-from tidings.storage.schema import TIERS, events, metadata, rollups_day
+from tidings.model.records import DayStat, percentile, person_of
+from tidings.model.sketches import Histogram, HyperLogLog
+from tidings.storage.schema import QUANTILES, TIERS, day_stats, events, rollups_day
 
 DAY_US = TIERS[-1][1]
-#: The percentile functions of the aggregate API, and this table's columns for them.
-QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
-
-day_stats = Table(
-    "day_stats",
-    metadata,
-    Column("stream_id", BigInteger, primary_key=True),
-    Column("day_us", BigInteger, primary_key=True),
-    Column("events", BigInteger, nullable=False),
-    Column("persons", BigInteger, nullable=False),
-    *(Column(name, Float, nullable=False) for name in QUANTILES),
-    Column("persons_hll", LargeBinary, nullable=False),
-    Column("values_histogram", LargeBinary, nullable=False),
-    sqlite_with_rowid=False,
-)
 _SKETCHES = {"persons": day_stats.c.persons_hll, "values": day_stats.c.values_histogram}
 
 #: Forget one sealed day, for an engine's own driver connection; format in its paramstyle.

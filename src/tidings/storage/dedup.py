@@ -2,7 +2,7 @@
 
 A client id repeats an event of its source when that event stores it as its message id, or
 when that event was stored without one and the id is exactly the one derived for it
-(:func:`tidings.core.ids.derived_message_id`). The second case is what an export holds, so
+(:func:`tidings.model.ids.derived_message_id`). The second case is what an export holds, so
 importing it into the same installation stores nothing twice.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from tidings.core.events import EventDraft
-from tidings.core.ids import derived_event_id, derived_message_id
+from tidings.model.events import EventDraft
+from tidings.model.ids import derived_event_id, derived_message_id
 
 #: (source id, client message id) -> id of the stored event it repeats.
 Found = dict[tuple[int, str], int]

@@ -8,9 +8,9 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tidings.core.timeparse import now_us
 from tidings.errors import Conflict
-from tidings.storage.base import Source, User
+from tidings.model.records import Source, User
+from tidings.model.timeparse import now_us
 from tidings.storage.schema import sources, users
 
 

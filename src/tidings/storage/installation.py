@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from tidings.storage.counters import counters
+from tidings.storage.schema import counters
 
 NAME = "installation"
 

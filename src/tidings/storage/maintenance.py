@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from tidings.storage.base import EventFilter, Stream
+from tidings.model.records import EventFilter, Stream
 from tidings.storage.day_stats import forget, forget_before
 from tidings.storage.schema import TIERS, events, streams
 

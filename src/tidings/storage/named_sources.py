@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from tidings.core.timeparse import now_us
-from tidings.storage.base import Source
+from tidings.model.records import Source
+from tidings.model.timeparse import now_us
 from tidings.storage.schema import sources
 
 

@@ -16,57 +16,17 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
     Engine,
-    PrimaryKeyConstraint,
-    String,
     Table,
-    Text,
     insert,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
-from tidings.core.timeparse import now_us
-from tidings.storage.schema import metadata
-
-persons = Table(
-    "persons",
-    metadata,
-    Column("user_id", String(255), primary_key=True),
-    Column("traits", Text, nullable=True),
-    Column("first_seen", BigInteger, nullable=False),
-    Column("last_seen", BigInteger, nullable=False),
-)
-
-person_aliases = Table(
-    "person_aliases",
-    metadata,
-    # An anonymous or previous id points at exactly one person; the newest link wins.
-    Column("alias", String(255), primary_key=True),
-    Column("user_id", String(255), nullable=False, index=True),
-    Column("linked_at", BigInteger, nullable=False),
-)
-
-person_groups = Table(
-    "person_groups",
-    metadata,
-    Column("group_id", String(255), primary_key=True),
-    Column("traits", Text, nullable=True),
-    Column("updated_at", BigInteger, nullable=False),
-)
-
-group_members = Table(
-    "group_members",
-    metadata,
-    Column("group_id", String(255), nullable=False),
-    Column("member_id", String(255), nullable=False),
-    Column("joined_at", BigInteger, nullable=False),
-    PrimaryKeyConstraint("group_id", "member_id"),
-)
+from tidings.model.timeparse import now_us
+from tidings.storage.schema import group_members, person_aliases, person_groups, persons
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,30 +19,29 @@ from sqlalchemy import ColumnElement, Text, cast, create_engine, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
-from tidings.core.events import EventDraft
-from tidings.core.ids import derived_message_id
 from tidings.errors import Unavailable
-from tidings.storage import migrate
-from tidings.storage.base import (
-    PERSON_SQL,
+from tidings.model.events import EventDraft
+from tidings.model.ids import derived_message_id
+from tidings.model.records import (
     BucketStat,
     EventFilter,
     InsertResult,
     RawRow,
     RollupRow,
     RollupTotal,
-    Storage,
     StoredEvent,
     Stream,
-    row_filters,
 )
+from tidings.storage import migrate
+from tidings.storage.base import PERSON_SQL, Storage, row_filters
 from tidings.storage.day_stats import FORGET_SQL, DayStats, stale_days, today_us
 from tidings.storage.dedup import Found, derived_repeats, lookups
 from tidings.storage.entities import EntityTables
 from tidings.storage.installation import installation_id
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import accumulate
-from tidings.storage.schema import TIERS, events, metadata
+from tidings.storage.schema import TIERS, events
+from tidings.storage.transfer import tables
 
 _EVENT_COLUMNS = (
     "id, source_id, stream_id, ts, received_at, value, message_id, properties, context, "
@@ -168,7 +167,7 @@ class PostgresStorage(Maintenance, DayStats, EntityTables, Storage):
 
     def reset_sequences(self) -> None:
         with self.engine.begin() as conn:
-            for table in metadata.sorted_tables:
+            for table in tables(self.engine):
                 if "id" not in table.c or table.name == "events":
                     continue
                 seq = conn.execute(

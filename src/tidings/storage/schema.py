@@ -13,7 +13,9 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -118,9 +120,112 @@ TIERS: tuple[tuple[Table, int], ...] = (
     (rollups_hour, 3_600_000_000),
     (rollups_day, 86_400_000_000),
 )
-from tidings.storage import adopters as _adopters  # noqa: E402, F401  (registers the Opencast tables)
-from tidings.storage import counters as _counters  # noqa: E402, F401
-from tidings.storage import credentials as _credentials  # noqa: E402,F401  (registers tables)
-from tidings.storage import day_stats as _day_stats  # noqa: E402, F401  (registers day_stats)
-from tidings.storage import microticks as _microticks  # noqa: E402, F401  (registers the Microticks tables)
-from tidings.storage import persons as _persons  # noqa: E402, F401  (registers its tables)
+
+
+# Named high-water marks. ``events_id`` is the highest event id ever handed out: pruning and
+# erasure delete rows, and an engine that numbers events from ``MAX(id)`` (SQLite) would
+# otherwise hand a deleted id out again, so a live reader or a cursor past it would skip it.
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+
+# Credentials (storage/credentials.py).
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("user_id", BigInteger, nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+)
+
+
+oauth_clients = Table(
+    "oauth_clients",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    # Space-separated, as OAuth2 writes scopes.
+    Column("scopes", Text, nullable=False),
+    Column("source_id", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+
+oauth_tokens = Table(
+    "oauth_tokens",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("client_pk", BigInteger, nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+)
+
+
+#: The percentile functions of the aggregate API, and the day_stats columns for them.
+QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+
+# Sealed days (storage/day_stats.py).
+day_stats = Table(
+    "day_stats",
+    metadata,
+    Column("stream_id", BigInteger, primary_key=True),
+    Column("day_us", BigInteger, primary_key=True),
+    Column("events", BigInteger, nullable=False),
+    Column("persons", BigInteger, nullable=False),
+    *(Column(name, Float, nullable=False) for name in QUANTILES),
+    Column("persons_hll", LargeBinary, nullable=False),
+    Column("values_histogram", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+
+# People seen through identify, group and alias (storage/persons.py).
+persons = Table(
+    "persons",
+    metadata,
+    Column("user_id", String(255), primary_key=True),
+    Column("traits", Text, nullable=True),
+    Column("first_seen", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+)
+
+
+person_aliases = Table(
+    "person_aliases",
+    metadata,
+    # An anonymous or previous id points at exactly one person; the newest link wins.
+    Column("alias", String(255), primary_key=True),
+    Column("user_id", String(255), nullable=False, index=True),
+    Column("linked_at", BigInteger, nullable=False),
+)
+
+
+person_groups = Table(
+    "person_groups",
+    metadata,
+    Column("group_id", String(255), primary_key=True),
+    Column("traits", Text, nullable=True),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("group_id", String(255), nullable=False),
+    Column("member_id", String(255), nullable=False),
+    Column("joined_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("group_id", "member_id"),
+)

@@ -23,23 +23,21 @@ import orjson
 from sqlalchemy import ColumnElement, Text, case, cast, create_engine, event, func, text
 from sqlalchemy.engine import Connection, Engine
 
-from tidings.core.events import EventDraft
-from tidings.core.ids import derived_message_id
 from tidings.errors import Unavailable
-from tidings.storage import migrate
-from tidings.storage.base import (
-    PERSON_SQL,
+from tidings.model.events import EventDraft
+from tidings.model.ids import derived_message_id
+from tidings.model.records import (
     BucketStat,
     EventFilter,
     InsertResult,
     RawRow,
     RollupRow,
     RollupTotal,
-    Storage,
     StoredEvent,
     Stream,
-    row_filters,
 )
+from tidings.storage import migrate
+from tidings.storage.base import PERSON_SQL, Storage, row_filters
 from tidings.storage.bulk_insert import insert_rows
 from tidings.storage.day_stats import FORGET_SQL, DayStats, stale_days, today_us
 from tidings.storage.dedup import Found, derived_repeats, lookups

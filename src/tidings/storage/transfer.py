@@ -10,26 +10,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Table, func, select, tuple_
+from sqlalchemy import MetaData, Table, func, select, tuple_
 from sqlalchemy.engine import Engine
 
 from tidings.errors import Conflict
 from tidings.storage.base import Storage
-from tidings.storage.schema import TIERS, metadata
+from tidings.storage.schema import TIERS
 
 CHUNK = 5_000
 
 
-def tables() -> list[Table]:
-    """Every table of the schema, parents before children."""
-    return list(metadata.sorted_tables)
+def tables(engine: Engine) -> list[Table]:
+    """Every table of the database, parents before children. Read from the database itself:
+    compat slices declare their own tables above this layer, and all of them are copied."""
+    found = MetaData()
+    found.reflect(bind=engine)
+    return [t for t in found.sorted_tables if t.name != "alembic_version"]
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
             t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-            for t in tables()
+            for t in tables(engine)
         }
 
 
@@ -78,7 +81,7 @@ def copy_all(
             "migrate into a fresh database"
         )
     copied: dict[str, int] = {}
-    for table in tables():
+    for table in tables(target.engine):
         copied[table.name] = 0
         for rows in _chunks(source.engine, table):
             with target.engine.begin() as conn:

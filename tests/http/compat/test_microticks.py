@@ -12,13 +12,13 @@ from starlette.testclient import TestClient
 
 from tests.conftest import ADMIN
 from tests.credentials import api_token, bearer, oauth_token
+from tidings.compat.microticks import sessions as microticks
+from tidings.compat.microticks import store as db
 from tidings.config import Settings
-from tidings.core import microticks
 from tidings.core.auth import secret_hash
 from tidings.errors import Overloaded
 from tidings.http.deps import Runtime
-from tidings.storage import microticks as db
-from tidings.storage.base import EventFilter
+from tidings.model.records import EventFilter
 
 KEY = "s3cret"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

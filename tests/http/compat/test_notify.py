@@ -10,7 +10,7 @@ import pytest
 from tests.http.compat.system_fixtures import ALICE, BOB, key, server
 from tests.server import Server
 from tests.streams import StreamReader
-from tidings.http.compat.notify import channel_uid
+from tidings.compat.openslides.notify import channel_uid
 
 pytestmark = pytest.mark.serial
 __all__ = ["key", "server"]

@@ -10,9 +10,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.http.compat.opencast_app import Quiet, quiet_app
+from tidings.compat.opencast import records as opencast_records
+from tidings.compat.opencast.records import pseudonym
 from tidings.config import Settings
-from tidings.core import opencast_records
-from tidings.core.opencast_records import pseudonym
 from tidings.http.deps import Runtime
 
 PAYLOADS = Path(__file__).parent / "payloads"

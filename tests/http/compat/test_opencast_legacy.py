@@ -8,8 +8,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.http.compat.opencast_app import Quiet, quiet_app
-from tidings.core.opencast import LEGACY_REQUIRED
-from tidings.core.opencast_records import pseudonym
+from tidings.compat.opencast.payloads import LEGACY_REQUIRED
+from tidings.compat.opencast.records import pseudonym
 
 KEY = "0123456789abcdef0123456789abcdef"
 FULL = {

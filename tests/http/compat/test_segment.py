@@ -9,12 +9,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from tidings.app import create_app
+from tidings.compat.segment.routes import segment_error
 from tidings.config import Settings
 from tidings.core.auth import new_secret, secret_hash
-from tidings.core.timeparse import parse_timestamp
 from tidings.errors import Overloaded, RateLimited, TidingsError, TooLarge, Unavailable
-from tidings.http.compat.segment import segment_error
 from tidings.http.deps import Runtime
+from tidings.model.timeparse import parse_timestamp
 from tidings.storage import persons
 
 

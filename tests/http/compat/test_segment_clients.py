@@ -18,7 +18,7 @@ import pytest
 
 from tests.clients.flaky_proxy import FlakyProxy, flaky_proxy
 from tests.server import Server, running_server
-from tidings.core.timeparse import parse_timestamp
+from tidings.model.timeparse import parse_timestamp
 
 pytestmark = pytest.mark.serial
 

@@ -14,10 +14,10 @@ from starlette.responses import Response
 
 from tidings.core.aggregate import FUNCTIONS, AggregateQuery, aggregate, iter_buckets
 from tidings.core.buckets import GRANULARITIES
-from tidings.core.timeparse import now_us
 from tidings.errors import Invalid
 from tidings.http.api.params import event_filter
 from tidings.http.deps import require_aggregator, runtime
+from tidings.model.timeparse import now_us
 
 #: When ``from`` is missing, this much before ``to`` (microseconds), by granularity.
 DEFAULT_SPAN = {

@@ -15,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.core.erasure import erase_person
-from tidings.core.events import ID_MAX
 from tidings.errors import Invalid
 from tidings.http.api.params import FILTER_KEYS, event_filter
 from tidings.http.deps import require_admin, runtime
-from tidings.storage.base import EventFilter
+from tidings.model.events import ID_MAX
+from tidings.model.records import EventFilter
 
 _PERSON = ("user_id", "anonymous_id")
 

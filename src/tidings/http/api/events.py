@@ -15,16 +15,16 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from tidings.core.events import EventDraft, validate_event, validate_events
-from tidings.core.ids import decode_cursor, encode_cursor
 from tidings.core.ingest import ingest
 from tidings.core.query import event_dict, iter_all, page
-from tidings.core.timeparse import now_us
 from tidings.errors import Invalid, TidingsError
 from tidings.http.api.params import event_filter, int_param
 from tidings.http.body import parse_json, read_body
 from tidings.http.deps import require_reader, runtime, source_for, write_key
 from tidings.http.responses import JSONBody
+from tidings.model.events import EventDraft, validate_event, validate_events
+from tidings.model.ids import decode_cursor, encode_cursor
+from tidings.model.timeparse import now_us
 
 JSON = "application/json"
 _BATCH_KEYS = frozenset(("events", "writeKey"))

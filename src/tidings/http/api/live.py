@@ -20,7 +20,8 @@ from tidings.http.api.params import event_filter
 from tidings.http.deps import runtime
 from tidings.http.stream import LiveResponse
 from tidings.http.streamauth import hub, stream_user
-from tidings.storage.base import EventFilter, Storage
+from tidings.model.records import EventFilter
+from tidings.storage.base import Storage
 
 REPLAY_PAGE = 500
 SSE = "text/event-stream; charset=utf-8"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.datastructures import QueryParams
 
-from tidings.core.timeparse import TimestampError, parse_timestamp
 from tidings.errors import Invalid
-from tidings.storage.base import EventFilter
+from tidings.model.records import EventFilter
+from tidings.model.timeparse import TimestampError, parse_timestamp
 
 FILTER_KEYS = ("source", "namespace", "name", "user_id", "session_id", "from", "to")
 

@@ -9,13 +9,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from tidings.cli.sources import SOURCE_NAME
 from tidings.core.auth import check_role, hash_password, new_secret, secret_hash
-from tidings.core.timeparse import to_iso
 from tidings.errors import Forbidden, Invalid, NotFound
 from tidings.http.dashboard.auth import Visitor, check_csrf, read_form
 from tidings.http.dashboard.render import page, render
 from tidings.http.deps import runtime
+from tidings.model.events import SOURCE_NAME
+from tidings.model.timeparse import to_iso
 from tidings.storage.activity import set_source_retention
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,149}$")

@@ -29,7 +29,7 @@ from tidings.core.bootstrap import secret_key
 from tidings.errors import Forbidden, Invalid
 from tidings.http.body import read_body
 from tidings.http.deps import runtime
-from tidings.storage.base import User
+from tidings.model.records import User
 
 SESSION_COOKIE = "tidings_session"
 LOGIN_COOKIE = "tidings_login"

@@ -11,11 +11,11 @@ from starlette.responses import RedirectResponse, Response
 
 from tidings.core import accounts
 from tidings.core.auth import SCOPES
-from tidings.core.timeparse import to_iso
 from tidings.errors import Invalid, NotFound
 from tidings.http.dashboard.auth import Visitor, check_csrf, read_form, read_pairs
 from tidings.http.dashboard.render import page, render
 from tidings.http.deps import runtime
+from tidings.model.timeparse import to_iso
 from tidings.storage import credentials
 
 CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,93}$")

@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.core.query import event_dict
-from tidings.core.timeparse import now_us
 from tidings.errors import Unauthenticated
 from tidings.http.api.live import open_stream
 from tidings.http.api.params import event_filter, int_param
@@ -20,6 +19,7 @@ from tidings.http.dashboard.auth import Visitor, visitor
 from tidings.http.dashboard.overview import overview
 from tidings.http.deps import runtime
 from tidings.http.stream import LiveResponse
+from tidings.model.timeparse import now_us
 from tidings.storage.activity import latest_event_id
 
 #: How far back (in ids) a fresh live tail looks for recent events to show first.

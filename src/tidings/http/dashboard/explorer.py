@@ -20,8 +20,8 @@ from starlette.datastructures import QueryParams
 
 from tidings.core.aggregate import FUNCTIONS, Bucket
 from tidings.core.buckets import GRANULARITIES
-from tidings.core.timeparse import to_iso
 from tidings.errors import Invalid
+from tidings.model.timeparse import to_iso
 
 #: Range presets: (key, label, span, default granularity).
 PRESETS = (

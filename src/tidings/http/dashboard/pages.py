@@ -11,18 +11,17 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from tidings.core.aggregate import FUNCTIONS, aggregate
 from tidings.core.buckets import GRANULARITIES
-from tidings.core.timeparse import now_us, to_iso
 from tidings.errors import Invalid, RateLimited, TidingsError
 from tidings.http.api.aggregates import parse_params
 from tidings.http.dashboard import auth, explorer
 from tidings.http.dashboard.auth import Visitor
-from tidings.http.dashboard.opencast import summary as opencast_summary
 from tidings.http.dashboard.overview import overview
 from tidings.http.dashboard.render import page, render, safe_next
 from tidings.http.deps import check_password, limit_anonymous, runtime
 from tidings.http.problems import status_of
+from tidings.model.records import EventFilter
+from tidings.model.timeparse import now_us, to_iso
 from tidings.storage.activity import session_summaries
-from tidings.storage.base import EventFilter
 
 DAY_US = 86_400_000_000
 
@@ -171,9 +170,3 @@ async def sessions(request: Request, who: Visitor) -> Response:
         days=days,
         iso=to_iso,
     )
-
-
-@page()
-async def opencast(request: Request, who: Visitor) -> Response:
-    data = await run_in_threadpool(opencast_summary, runtime(request).storage)
-    return render(request, "opencast.html", who, data=data, iso=to_iso)

@@ -1,4 +1,4 @@
-"""The dashboard's URL map (api.md section 7 names the paths); appended to http/routes.py."""
+"""The dashboard's URL map (api.md section 7 names the paths); the app's table ends with it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tidings.http.dashboard import admin, consumers, credentials, data, pages
+from tidings.http.dashboard import admin, credentials, data, pages
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -19,8 +19,7 @@ ROUTES: list[BaseRoute] = [
     Route("/explore", pages.explore, methods=["GET"]),
     Route("/explore.csv", pages.explore_csv, methods=["GET"]),
     Route("/live", pages.live, methods=["GET"]),
-    # GET /sessions is routed in http/routes.py: it is shared with the Microticks API.
-    Route("/opencast", pages.opencast, methods=["GET"]),
+    # GET /sessions, /opencast and /admin/consumers are routed by their compat slices.
     Route("/dashboard/data/overview", data.overview_data, methods=["GET"]),
     Route("/dashboard/data/events", data.tail_events, methods=["GET"]),
     Route("/dashboard/data/live", data.live_events, methods=["GET"]),
@@ -38,8 +37,5 @@ ROUTES: list[BaseRoute] = [
     Route("/admin/clients", credentials.clients, methods=["GET"]),
     Route("/admin/clients", credentials.create_client, methods=["POST"]),
     Route("/admin/clients/delete", credentials.delete_client, methods=["POST"]),
-    Route("/admin/consumers", consumers.consumers, methods=["GET"]),
-    Route("/admin/consumers", consumers.create_consumer, methods=["POST"]),
-    Route("/admin/consumers/deactivate", consumers.deactivate_consumer, methods=["POST"]),
     Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
 ]

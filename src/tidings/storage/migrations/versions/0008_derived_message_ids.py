@@ -10,7 +10,7 @@ table is rebuilt there: every row is copied once, in the migration's transaction
 import sqlalchemy as sa
 from alembic import op
 
-from tidings.core.ids import derived_message_id
+from tidings.model.ids import derived_message_id
 
 revision = "0008"
 down_revision = "0007"

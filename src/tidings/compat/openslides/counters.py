@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_
 
-from tidings.core.timeparse import to_iso
+from tidings.model.timeparse import to_iso
 from tidings.storage.base import Storage
-from tidings.storage.schema import events, rollups_day, sources, streams
+from tidings.storage.schema import events, rollups_day, streams
 
 Key = tuple[str, str]
 Element = dict[str, Any]
@@ -96,11 +96,3 @@ def id_range(storage: Storage) -> tuple[int, int]:
     with storage.engine.connect() as conn:
         low, high = conn.execute(select(func.min(events.c.id), func.max(events.c.id))).one()
     return int(low or 0), int(high or 0)
-
-
-def source_names(storage: Storage) -> dict[int, str]:
-    """Every source id (deleted ones too: their events still name them) with its name."""
-    with storage.engine.connect() as conn:
-        return {
-            int(row[0]): str(row[1]) for row in conn.execute(select(sources.c.id, sources.c.name))
-        }

@@ -24,10 +24,10 @@ from typing import Any
 
 import orjson
 
-from tidings.core.events import EventDraft
-from tidings.core.opencast import ErrorEvent, StatisticsReport
-from tidings.core.timeparse import EPOCH, now_us, to_iso
-from tidings.storage import adopters as tables
+from tidings.compat.opencast import store as tables
+from tidings.compat.opencast.payloads import ErrorEvent, StatisticsReport
+from tidings.model.events import EventDraft
+from tidings.model.timeparse import EPOCH, now_us, to_iso
 from tidings.storage.base import Storage
 
 SOURCE = "opencast"

@@ -18,8 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tidings.core.live import Ended, LiveEvent, Overflow, Subscription
-from tidings.http.compat.system_common import (
+from tidings.compat.openslides.common import (
     CONNECTED,
     KEEPALIVE,
     caller,
@@ -28,10 +27,11 @@ from tidings.http.compat.system_common import (
     ndjson_stream,
     slow_line,
 )
+from tidings.compat.openslides.counters import Key, changed_since, counters, id_range
+from tidings.core.live import Ended, LiveEvent, Overflow, Subscription
 from tidings.http.deps import runtime
 from tidings.http.streamauth import hub
 from tidings.storage.base import Storage
-from tidings.storage.live_counters import Key, changed_since, counters, id_range
 
 
 async def health(request: Request) -> Response:

@@ -17,16 +17,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.core.events import EventDraft
+from tidings.compat.segment.messages import PersonUpdate, translate_all
 from tidings.core.ingest import ingest
-from tidings.core.segment import PersonUpdate, translate_all
-from tidings.core.timeparse import now_us
 from tidings.errors import Invalid, TidingsError, Unavailable
 from tidings.http.body import parse_json, read_body
 from tidings.http.deps import Runtime, runtime, source_for, write_key
 from tidings.http.hotpath import Handler
 from tidings.http.problems import error_headers, status_of
 from tidings.http.responses import JSONBody
+from tidings.model.events import EventDraft
+from tidings.model.timeparse import now_us
 from tidings.storage import persons
 
 log = logging.getLogger("tidings.compat.segment")

@@ -17,15 +17,15 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tidings.compat.opencast.payloads import decode_body, invalid
+from tidings.compat.opencast.records import pseudonym
+from tidings.compat.opencast.store import HOST_FIELDS, STATISTIC_COUNTS
 from tidings.core.auth import Principal
-from tidings.core.opencast import decode_body, invalid
-from tidings.core.opencast_records import pseudonym
-from tidings.core.timeparse import to_iso
 from tidings.errors import Forbidden, Invalid, NotFound, TidingsError, Unauthenticated
 from tidings.http.body import read_body
 from tidings.http.deps import require_reader, runtime
 from tidings.http.problems import error_headers, status_of
-from tidings.storage.adopters import HOST_FIELDS, STATISTIC_COUNTS
+from tidings.model.timeparse import to_iso
 
 Handler = Callable[[Request], Awaitable[Response]]
 PAGE_MAX = 10_000

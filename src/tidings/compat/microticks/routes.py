@@ -18,9 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from tidings.core import microticks
+from tidings.compat.microticks import sessions as microticks
 from tidings.core.auth import same
-from tidings.core.timeparse import to_iso
 from tidings.errors import Conflict, Forbidden, Invalid, NotFound, TidingsError, Unauthenticated
 from tidings.http.body import parse_json, read_body
 from tidings.http.deps import (
@@ -31,6 +30,7 @@ from tidings.http.deps import (
     token_principal,
 )
 from tidings.http.problems import error_headers, status_of
+from tidings.model.timeparse import to_iso
 
 # The original answered every route with these, and allowed any origin: its browser client
 # is embedded in other sites' pages, and its readers pass ``?key=``. Credentials are never

@@ -23,9 +23,9 @@ from typing import Any
 
 import orjson
 
-from tidings.core.events import ID_MAX, NAME_MAX, EventDraft
-from tidings.core.timeparse import MAX_US, MIN_US, TimestampError, parse_timestamp
 from tidings.errors import FieldError, Invalid, TooLarge
+from tidings.model.events import ID_MAX, NAME_MAX, EventDraft
+from tidings.model.timeparse import MAX_US, MIN_US, TimestampError, parse_timestamp
 
 TYPES = ("track", "identify", "page", "screen", "group", "alias")
 #: The message field an event's properties come from, to name it in errors.

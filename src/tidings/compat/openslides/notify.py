@@ -15,8 +15,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.http.body import read_body
-from tidings.http.compat.system_common import (
+from tidings.compat.openslides.common import (
     CONNECTED,
     caller,
     guard,
@@ -24,6 +23,7 @@ from tidings.http.compat.system_common import (
     lines,
     ndjson_stream,
 )
+from tidings.http.body import read_body
 from tidings.http.streamauth import hub
 
 SEND_LIMIT = 64 * 1024

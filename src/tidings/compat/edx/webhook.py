@@ -26,13 +26,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.core.auth import same
-from tidings.core.events import ID_MAX, NAME_MAX, EventDraft
 from tidings.core.ingest import ingest
-from tidings.core.timeparse import TimestampError, now_us, parse_timestamp, to_iso
 from tidings.errors import TidingsError
 from tidings.http.body import read_body
 from tidings.http.deps import limit_anonymous, runtime
 from tidings.http.problems import error_headers, status_of
+from tidings.model.events import ID_MAX, NAME_MAX, EventDraft
+from tidings.model.timeparse import TimestampError, now_us, parse_timestamp, to_iso
 from tidings.storage import persons
 from tidings.storage.named_sources import source_named
 

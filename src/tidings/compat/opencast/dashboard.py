@@ -7,8 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tidings.core import opencast_records as records
-from tidings.storage.adopters import STATISTIC_COUNTS
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tidings.compat.opencast import records
+from tidings.compat.opencast.store import STATISTIC_COUNTS
+from tidings.http.dashboard.auth import Visitor
+from tidings.http.dashboard.render import page, render
+from tidings.http.deps import runtime
+from tidings.model.timeparse import to_iso
 from tidings.storage.base import Storage
 
 #: Adopters one page lists; the totals cover the same adopters.
@@ -29,3 +37,9 @@ def summary(storage: Storage) -> dict[str, Any]:
         "countries": records.adopters_per_country(storage),
         "versions": records.statistics_per_version(storage),
     }
+
+
+@page()
+async def opencast(request: Request, who: Visitor) -> Response:
+    data = await run_in_threadpool(summary, runtime(request).storage)
+    return render(request, "opencast.html", who, data=data, iso=to_iso)

@@ -27,10 +27,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.core.events import EventDraft, message_id_of
-from tidings.core.exact_buckets import FUNCTIONS, GRANULARITIES, exact_buckets
+from tidings.compat.tracking_api.exact_buckets import FUNCTIONS, GRANULARITIES, exact_buckets
 from tidings.core.ingest import ingest
-from tidings.core.timeparse import TimestampError, now_us, parse_timestamp, to_datetime
 from tidings.errors import (
     Forbidden,
     Invalid,
@@ -43,6 +41,8 @@ from tidings.errors import (
 from tidings.http.body import read_body
 from tidings.http.deps import principal, runtime
 from tidings.http.problems import status_of
+from tidings.model.events import EventDraft, message_id_of
+from tidings.model.timeparse import TimestampError, now_us, parse_timestamp, to_datetime
 
 #: The original model's CharField length for name and namespace.
 NAME_MAX = 120

@@ -16,10 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.core import opencast, opencast_records
-from tidings.core.auth import Principal
-from tidings.core.ingest import ingest
-from tidings.http.compat.opencast_common import (
+from tidings.compat.opencast import payloads as opencast
+from tidings.compat.opencast import records as opencast_records
+from tidings.compat.opencast import store as tables
+from tidings.compat.opencast.common import (
     adopter_legacy,
     answer,
     json_body,
@@ -29,8 +29,9 @@ from tidings.http.compat.opencast_common import (
     page_params,
     require_viewer,
 )
+from tidings.core.auth import Principal
+from tidings.core.ingest import ingest
 from tidings.http.deps import runtime
-from tidings.storage import adopters as tables
 
 REPORT = "statistics_report"
 ERROR = "error_event"

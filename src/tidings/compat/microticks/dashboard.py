@@ -10,13 +10,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from tidings.cli.sources import SOURCE_NAME
-from tidings.core import microticks
-from tidings.core.timeparse import to_iso
+from tidings.compat.microticks import sessions as microticks
 from tidings.errors import Invalid, NotFound
 from tidings.http.dashboard.auth import Visitor, check_csrf, read_form
 from tidings.http.dashboard.render import page, render
 from tidings.http.deps import runtime
+from tidings.model.events import SOURCE_NAME
+from tidings.model.timeparse import to_iso
 
 
 def _consumers_page(

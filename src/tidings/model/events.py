@@ -6,17 +6,20 @@ Validation happens once, here, at the edge; the writer trusts what it receives.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from tidings.core.ids import derived_message_id
-from tidings.core.timeparse import TimestampError, parse_timestamp
 from tidings.errors import FieldError, Invalid
+from tidings.model.ids import derived_message_id
+from tidings.model.timeparse import TimestampError, parse_timestamp
 
 NAME_MAX = 200
 ID_MAX = 255
+#: What a source (or Microticks consumer) may be called: it appears in URLs and file names.
+SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 FIELDS = frozenset(
     (
         "namespace",
@@ -39,7 +42,7 @@ class EventDraft:
 
     ``properties`` and ``context`` are already JSON text (or None). ``message_id`` is the
     client's idempotency key; without one, storage derives the id from the event id on read
-    (:func:`tidings.core.ids.derived_message_id`), so nothing is generated or looked up here.
+    (:func:`tidings.model.ids.derived_message_id`), so nothing is generated or looked up here.
     """
 
     source_id: int

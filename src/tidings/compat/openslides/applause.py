@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.http.compat.system_common import caller, guard
+from tidings.compat.openslides.common import caller, guard
 from tidings.http.streamauth import hub
 
 LOGIN_APPLAUSE = "You have to be logged in to send applause."

@@ -13,9 +13,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.core import opencast, opencast_records
-from tidings.core.ingest import ingest
-from tidings.http.compat.opencast_common import (
+from tidings.compat.opencast import payloads as opencast
+from tidings.compat.opencast import records as opencast_records
+from tidings.compat.opencast import store as tables
+from tidings.compat.opencast.common import (
     adopter_current,
     answer,
     json_body,
@@ -27,8 +28,8 @@ from tidings.http.compat.opencast_common import (
     statistic_out,
     tobira_out,
 )
+from tidings.core.ingest import ingest
 from tidings.http.deps import runtime
-from tidings.storage import adopters as tables
 
 
 # -- adopters --------------------------------------------------------------------------------

@@ -20,16 +20,16 @@ from typing import Any
 
 import orjson
 
+from tidings.compat.microticks import store as db
+from tidings.compat.microticks.store import CLICK, NAMESPACE, Consumer, SessionFilter, SessionRow
 from tidings.core.auth import secret_hash
-from tidings.core.events import NAME_MAX, EventDraft
-from tidings.core.ids import uuid7
 from tidings.core.ingest import ingest
-from tidings.core.timeparse import EPOCH, TimestampError, now_us, parse_timestamp
 from tidings.core.writer import Writer
 from tidings.errors import Conflict, FieldError, Invalid, NotFound
-from tidings.storage import microticks as db
+from tidings.model.events import NAME_MAX, EventDraft
+from tidings.model.ids import uuid7
+from tidings.model.timeparse import EPOCH, TimestampError, now_us, parse_timestamp
 from tidings.storage.base import Storage
-from tidings.storage.microticks import CLICK, NAMESPACE, Consumer, SessionFilter, SessionRow
 
 __all__ = [
     "CLICK",

@@ -17,13 +17,13 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from tidings.core.events import NAME_MAX, EventDraft
 from tidings.core.ingest import ingest
-from tidings.core.timeparse import now_us
 from tidings.errors import Invalid, TidingsError, TooLarge
 from tidings.http.body import read_body
 from tidings.http.deps import runtime, source_for, write_key
 from tidings.http.problems import error_headers, status_of
+from tidings.model.events import NAME_MAX, EventDraft
+from tidings.model.timeparse import now_us
 
 
 async def _fields(request: Request, limit: int) -> dict[str, Any]:

@@ -33,8 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from tidings.core.timeparse import now_us
 from tidings.errors import Conflict
+from tidings.model.timeparse import now_us
 from tidings.storage.schema import BigId, events, metadata, sources, streams
 
 NAMESPACE = "microticks"

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from tidings.core.buckets import floor
-from tidings.storage.base import EventFilter, Storage
+from tidings.model.records import EventFilter
+from tidings.storage.base import Storage
 
 GRANULARITIES = ("minute", "hour", "day", "week", "month", "year", "none")
 FUNCTIONS = ("avg", "min", "max", "sum", "count")

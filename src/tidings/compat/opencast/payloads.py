@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
+from tidings.compat.opencast.store import ADOPTER_BOOL, ADOPTER_TEXT, KEY_MAX, STATISTIC_COUNTS
 from tidings.errors import FieldError, Invalid
-from tidings.storage.adopters import ADOPTER_BOOL, ADOPTER_TEXT, KEY_MAX, STATISTIC_COUNTS
 
 INT64_MAX = 2**63 - 1
 HOSTNAME_MAX = 2048

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from tidings.core.timeparse import now_us
+from tidings.model.timeparse import now_us
 from tidings.storage.schema import BigId, events, metadata, sources, streams
 
 #: Adopter columns a client may set, and their SQL types. Generation A's names are mapped

@@ -1,0 +1,55 @@
+"""Opencast's adopter registration and statistics server (seed-systems.md 1; api.md 3.3)."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from tidings.compat.opencast import current, dashboard, legacy
+from tidings.http import cors
+from tidings.http.routing import Entry, endpoint
+
+#: Opencast paths whose keyed routes answer any origin (never with credentials).
+CORS_PATHS = (
+    "/api/1.0/adopter",
+    "/api/1.0/statistic",
+    "/api/1.0/tobira",
+    "/api/1.0/adopter/{key}",
+    "/api/1.0/adopter/{key}/statistics_report",
+    "/api/1.0/adopter/{key}/error_event",
+    "/api/1.0/statistics_report",
+    "/api/1.0/error_event",
+)
+_any = cors.open_to_any_origin
+
+ROUTES: list[Entry] = [
+    # Adopter registration, generations B/C
+    endpoint("/api/1.0/adopter", _any(current.upsert_adopter), "POST"),
+    endpoint("/api/1.0/adopter", _any(current.delete_adopter), "DELETE"),
+    endpoint("/api/1.0/adopter", current.list_adopters, "GET"),
+    endpoint("/api/1.0/statistic", _any(current.upsert_statistic), "POST"),
+    endpoint("/api/1.0/statistic", _any(current.delete_statistic), "DELETE"),
+    endpoint("/api/1.0/statistic", current.list_statistics, "GET"),
+    endpoint("/api/1.0/statistic/{key}", current.read_statistic, "GET"),
+    endpoint("/api/1.0/tobira", _any(current.upsert_tobira), "POST"),
+    endpoint("/api/1.0/tobira", _any(current.delete_tobira), "DELETE"),
+    endpoint("/api/1.0/tobira", current.list_tobira, "GET"),
+    endpoint("/api/1.0/tobira/{key}", current.read_tobira, "GET"),
+    # Adopter statistics, generation A
+    endpoint("/api/1.0/adopter/{key}", _any(legacy.read_adopter), "GET"),
+    endpoint("/api/1.0/adopter/{key}", _any(legacy.replace_adopter), "PUT"),
+    endpoint(
+        "/api/1.0/adopter/{key}/statistics_report",
+        _any(legacy.list_adopter_statistics_reports),
+        "GET",
+    ),
+    endpoint("/api/1.0/adopter/{key}/error_event", _any(legacy.list_adopter_error_events), "GET"),
+    endpoint("/api/1.0/statistics_report", _any(legacy.create_statistics_report), "POST"),
+    endpoint("/api/1.0/statistics_report", legacy.list_statistics_reports, "GET"),
+    endpoint("/api/1.0/statistics_report/{id}", legacy.read_statistics_report, "GET"),
+    endpoint("/api/1.0/error_event", _any(legacy.create_error_event), "POST"),
+    endpoint("/api/1.0/error_event", legacy.list_error_events, "GET"),
+    endpoint("/api/1.0/error_event/{id}", legacy.read_error_event, "GET"),
+    *(endpoint(path, cors.opencast_preflight, "OPTIONS") for path in CORS_PATHS),
+    # The dashboard's Opencast page
+    Route("/opencast", dashboard.opencast, methods=["GET"]),
+]
