@@ -9,8 +9,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from typing import Protocol
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from tidings.model.events import EventDraft
 from tidings.model.records import (
@@ -47,6 +48,14 @@ def row_filters(
     return "".join(f" AND {c}" for c in found[0]), found[1]
 
 
+class SideWrite(Protocol):
+    """A write that must commit with a batch's events or not at all (a person's traits, an
+    Opencast record, a Microticks session): portable SQLAlchemy Core on the batch's own
+    transaction. It must not fail on a repeat (upsert), since a retried batch repeats it."""
+
+    def apply(self, conn: Connection) -> None: ...
+
+
 class Storage(ABC):
     """A place to keep events, rollups and the entity tables.
 
@@ -78,8 +87,11 @@ class Storage(ABC):
 
     # -- events ------------------------------------------------------------------------------
     @abstractmethod
-    def insert_batch(self, drafts: Sequence[EventDraft]) -> list[InsertResult]:
-        """Store events and update every rollup tier in one transaction.
+    def insert_batch(
+        self, drafts: Sequence[EventDraft], side_writes: Sequence[SideWrite] = ()
+    ) -> list[InsertResult]:
+        """Store events, update every rollup tier and apply ``side_writes`` (in order, after
+        the events) in one transaction.
 
         Returns one result per draft, in order. A draft whose (source, message_id) is
         already stored, or repeated earlier in the same batch, is not stored again: its

@@ -33,7 +33,7 @@ from tidings.model.records import (
     Stream,
 )
 from tidings.storage import migrate
-from tidings.storage.base import PERSON_SQL, Storage, row_filters
+from tidings.storage.base import PERSON_SQL, SideWrite, Storage, row_filters
 from tidings.storage.day_stats import FORGET_SQL, DayStats, stale_days, today_us
 from tidings.storage.dedup import Found, derived_repeats, lookups
 from tidings.storage.entities import EntityTables
@@ -257,9 +257,21 @@ class PostgresStorage(Maintenance, DayStats, EntityTables, Storage):
         return sorted(found, key=lambda s: s.id)
 
     # -- writes ------------------------------------------------------------------------------
-    def insert_batch(self, drafts: Sequence[EventDraft]) -> list[InsertResult]:
-        conn = self._conn()
+    def insert_batch(
+        self, drafts: Sequence[EventDraft], side_writes: Sequence[SideWrite] = ()
+    ) -> list[InsertResult]:
         try:
+            if side_writes:
+                # Through SQLAlchemy, so the side writes' portable Core statements share the
+                # events' transaction; the events still go straight to the driver.
+                with self._write_tx() as tx:
+                    raw: psycopg.Connection[tuple[object, ...]] = tx.connection.driver_connection  # type: ignore[assignment]
+                    raw.execute(_ROLLUP_IN)
+                    results = self._insert(raw, drafts)
+                    for write in side_writes:
+                        write.apply(tx)
+                return results
+            conn = self._conn()
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                 return self._insert(conn, drafts)

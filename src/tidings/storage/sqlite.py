@@ -37,7 +37,7 @@ from tidings.model.records import (
     Stream,
 )
 from tidings.storage import migrate
-from tidings.storage.base import PERSON_SQL, Storage, row_filters
+from tidings.storage.base import PERSON_SQL, SideWrite, Storage, row_filters
 from tidings.storage.bulk_insert import insert_rows
 from tidings.storage.day_stats import FORGET_SQL, DayStats, stale_days, today_us
 from tidings.storage.dedup import Found, derived_repeats, lookups
@@ -303,7 +303,18 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
             derived_repeats(wanted, rows, found)
         return found
 
-    def insert_batch(self, drafts: Sequence[EventDraft]) -> list[InsertResult]:
+    def insert_batch(
+        self, drafts: Sequence[EventDraft], side_writes: Sequence[SideWrite] = ()
+    ) -> list[InsertResult]:
+        if side_writes:
+            # Through SQLAlchemy, so the side writes' portable Core statements share the
+            # events' transaction; the events still go straight to the driver.
+            with self._write_tx() as tx:
+                raw: sqlite3.Connection = tx.connection.driver_connection  # type: ignore[assignment]
+                results = self._insert(raw, drafts)
+                for write in side_writes:
+                    write.apply(tx)
+            return results
         conn = self._conn()
         with self._write_turn:
             conn.execute("BEGIN IMMEDIATE")
