@@ -23,25 +23,12 @@ from tidings.errors import ConfigError, TidingsError
 from tidings.model.events import EventDraft, validate_event
 from tidings.model.records import EventFilter
 from tidings.model.timeparse import TimestampError, now_us, parse_timestamp
+from tidings.model.wire import EVENT_FIELDS
 from tidings.storage import open_storage
 from tidings.storage.base import Storage
 from tidings.storage.transfer import copy_all, rollup_totals, row_counts
 
-COLUMNS = (
-    "id",
-    "message_id",
-    "source",
-    "namespace",
-    "name",
-    "timestamp",
-    "received_at",
-    "value",
-    "properties",
-    "context",
-    "user_id",
-    "anonymous_id",
-    "session_id",
-)
+COLUMNS = EVENT_FIELDS
 PARQUET_ROWS = 10_000
 IMPORT_BATCH = 1_000
 
@@ -124,21 +111,7 @@ def _export_parquet(events: Iterator[dict[str, Any]], path: str) -> int:
 def _raw_events(storage: Storage, flt: EventFilter) -> Iterator[dict[str, Any]]:
     """Events for parquet: times as microseconds, JSON columns as text."""
     for e in iter_all(storage, flt):
-        yield {
-            "id": e.id,
-            "message_id": e.message_id,
-            "source": e.source,
-            "namespace": e.namespace,
-            "name": e.name,
-            "timestamp": e.timestamp,
-            "received_at": e.received_at,
-            "value": e.value,
-            "properties": e.properties,
-            "context": e.context,
-            "user_id": e.user_id,
-            "anonymous_id": e.anonymous_id,
-            "session_id": e.session_id,
-        }
+        yield {name: getattr(e, name) for name in EVENT_FIELDS}
 
 
 @click.command("export")

@@ -34,9 +34,9 @@ from typing import Any, Generic, TypeVar
 import orjson
 
 from tidings.bus import EVENTS, NOTIFY, Bus
-from tidings.model.events import EventDraft, message_id_of
+from tidings.model.events import EventDraft
 from tidings.model.records import EventFilter, InsertResult
-from tidings.model.timeparse import to_iso
+from tidings.model.wire import event_dict, stored_of
 from tidings.storage.base import Storage
 
 log = logging.getLogger("tidings.live")
@@ -365,22 +365,10 @@ class Hub:
         self._loop.call_soon_threadsafe(self._enqueue, payload)
 
     def _wire(self, draft: EventDraft, event_id: int) -> dict[str, Any]:
-        return {
-            "id": event_id,
-            "message_id": message_id_of(draft, event_id),
-            "source": self._sources.get(draft.source_id, str(draft.source_id)),
-            "namespace": draft.namespace,
-            "name": draft.name,
-            "timestamp": to_iso(draft.timestamp),
-            "received_at": to_iso(draft.received_at),
-            "value": draft.value,
-            "properties": orjson.Fragment(draft.properties) if draft.properties else {},
-            "context": orjson.Fragment(draft.context) if draft.context else {},
-            "user_id": draft.user_id,
-            "anonymous_id": draft.anonymous_id,
-            "session_id": draft.session_id,
-            "_ts": draft.timestamp,
-        }
+        source = self._sources.get(draft.source_id, str(draft.source_id))
+        found = event_dict(stored_of(draft, event_id, source), raw_json=True)
+        found["_ts"] = draft.timestamp
+        return found
 
     def _enqueue(self, payload: bytes) -> None:
         try:

@@ -3,34 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-import orjson
 
 from tidings.model.records import EventFilter, StoredEvent
-from tidings.model.timeparse import to_iso
+from tidings.model.wire import event_dict as event_dict
 from tidings.storage.base import Storage
 
 EXPORT_CHUNK = 1000
-
-
-def event_dict(event: StoredEvent) -> dict[str, Any]:
-    """The native API shape of a stored event (api.md section 7)."""
-    return {
-        "id": event.id,
-        "message_id": event.message_id,
-        "source": event.source,
-        "namespace": event.namespace,
-        "name": event.name,
-        "timestamp": to_iso(event.timestamp),
-        "received_at": to_iso(event.received_at),
-        "value": event.value,
-        "properties": orjson.loads(event.properties) if event.properties else {},
-        "context": orjson.loads(event.context) if event.context else {},
-        "user_id": event.user_id,
-        "anonymous_id": event.anonymous_id,
-        "session_id": event.session_id,
-    }
 
 
 def page(

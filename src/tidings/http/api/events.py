@@ -25,25 +25,12 @@ from tidings.http.responses import JSONBody
 from tidings.model.events import EventDraft, validate_event, validate_events
 from tidings.model.ids import decode_cursor, encode_cursor
 from tidings.model.timeparse import now_us
+from tidings.model.wire import EVENT_FIELDS
 
 JSON = "application/json"
 _BATCH_KEYS = frozenset(("events", "writeKey"))
 _WRITE_KEY = frozenset(("writeKey",))
-CSV_COLUMNS = (
-    "id",
-    "message_id",
-    "source",
-    "namespace",
-    "name",
-    "timestamp",
-    "received_at",
-    "value",
-    "properties",
-    "context",
-    "user_id",
-    "anonymous_id",
-    "session_id",
-)
+CSV_COLUMNS = EVENT_FIELDS
 
 
 def _drafts(data: object, source_id: int, max_batch: int, max_event_bytes: int) -> list[EventDraft]:
