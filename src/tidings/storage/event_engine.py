@@ -18,8 +18,16 @@ from sqlalchemy.engine import Connection
 
 from tidings.model.events import EventDraft
 from tidings.model.ids import derived_message_id
-from tidings.model.records import EventFilter, InsertResult, RollupRow, StoredEvent, Stream
-from tidings.storage.base import SideWrite
+from tidings.model.records import (
+    BucketStat,
+    EventFilter,
+    InsertResult,
+    RawRow,
+    RollupRow,
+    StoredEvent,
+    Stream,
+)
+from tidings.storage.base import SideWrite, row_filters
 from tidings.storage.batch_plan import EVENT_COLUMNS_SQL, StreamKey, fresh_count, plan_batch
 from tidings.storage.dedup import Found, derived_repeats, lookups
 from tidings.storage.rollups import TierRow
@@ -38,6 +46,10 @@ class Driver(Protocol):
 
 
 C = TypeVar("C", bound=Driver)
+#: ``(key, lo, hi)`` pieces of the bucketed reads (see :meth:`Storage.distinct_persons`).
+Pieces = Sequence[tuple[int, int, int]]
+#: The per-row filters of a read: `` AND ...`` SQL and its parameters (base.row_filters).
+RowFilters = tuple[str, list[object]]
 
 
 class EventEngine(Generic[C]):
@@ -80,6 +92,24 @@ class EventEngine(Generic[C]):
     def _prop_clause(self, key: str, value: str) -> tuple[str, list[object]]:
         """SQL and parameters: property ``key`` renders as ``value`` (JSON text for true,
         false and numbers)."""
+
+    @abstractmethod
+    def _scan(self, sql: str, param_sets: list[tuple[object, ...]]) -> Iterator[Sequence[Any]]:
+        """The rows of ``sql`` for each parameter set in turn, streamed (a raw scan can
+        cover millions of rows)."""
+
+    @abstractmethod
+    def _persons(
+        self, stream_ids: Sequence[int], pieces: Pieces, rows: RowFilters
+    ) -> Iterator[BucketStat]:
+        """:meth:`Storage.distinct_persons` for some streams and pieces, with the per-row
+        filters (`` AND ...`` SQL and its parameters)."""
+
+    @abstractmethod
+    def _percentile(
+        self, q: float, stream_ids: Sequence[int], pieces: Pieces, rows: RowFilters
+    ) -> Iterator[BucketStat]:
+        """:meth:`Storage.value_percentile`, as :meth:`_persons`."""
 
     @abstractmethod
     def _first_id(self, conn: C, count: int) -> int:
@@ -270,13 +300,34 @@ class EventEngine(Generic[C]):
                 for row in self._fetch(sql, (*params, lo, hi)):
                     yield RollupRow(*row)
 
-    def raw_rows_sql(self, clause: str, filters: str) -> str:
-        """The raw scan of :meth:`Storage.raw_rows`, for streams matching ``clause``."""
+    def raw_rows(
+        self,
+        stream_ids: Sequence[int],
+        ranges: Sequence[tuple[int, int]],
+        flt: EventFilter | None = None,
+    ) -> Iterator[RawRow]:
+        filters, extra = row_filters(self._where, flt)
         m = self._mark
-        return (
-            "SELECT stream_id, ts, value, user_id, anonymous_id, properties FROM events "
-            f"WHERE {clause} AND ts >= {m} AND ts < {m}{filters}"
-        )
+        for part in self._parts(stream_ids):
+            clause, params = self._in_ids("stream_id", part)
+            sql = (
+                "SELECT stream_id, ts, value, user_id, anonymous_id, properties FROM events "
+                f"WHERE {clause} AND ts >= {m} AND ts < {m}{filters}"
+            )
+            for row in self._scan(sql, [(*params, lo, hi, *extra) for lo, hi in ranges]):
+                yield RawRow(*row)
+
+    def distinct_persons(
+        self, stream_ids: Sequence[int], pieces: Pieces, flt: EventFilter | None = None
+    ) -> Iterator[BucketStat]:
+        if stream_ids and pieces:
+            yield from self._persons(stream_ids, pieces, row_filters(self._where, flt))
+
+    def value_percentile(
+        self, q: float, stream_ids: Sequence[int], pieces: Pieces, flt: EventFilter | None = None
+    ) -> Iterator[BucketStat]:
+        if stream_ids and pieces:
+            yield from self._percentile(q, stream_ids, pieces, row_filters(self._where, flt))
 
     def count_events(self) -> int:
         return int(self._fetch("SELECT count(*) FROM events", ())[0][0])

@@ -13,7 +13,7 @@ import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 from sqlalchemy import ColumnElement, Text, cast, create_engine, text
@@ -22,13 +22,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from tidings.errors import Unavailable
 from tidings.model.events import EventDraft
-from tidings.model.records import BucketStat, EventFilter, InsertResult, RawRow, RollupTotal
+from tidings.model.records import BucketStat, InsertResult, RollupTotal
 from tidings.storage import migrate
-from tidings.storage.base import PERSON_SQL, Storage, row_filters
+from tidings.storage.base import PERSON_SQL, Storage
 from tidings.storage.batch_plan import EVENT_COLUMNS_SQL, StreamKey
 from tidings.storage.day_stats import FORGET_SQL, DayStats
 from tidings.storage.entities import EntityTables
-from tidings.storage.event_engine import EventEngine
+from tidings.storage.event_engine import EventEngine, Pieces, RowFilters
 from tidings.storage.installation import installation_id
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import TierRow
@@ -284,12 +284,10 @@ class PostgresStorage(EventEngine[_Conn], Maintenance, DayStats, EntityTables, S
         columns: str,
         before: Sequence[object],
         stream_ids: Sequence[int],
-        pieces: Sequence[tuple[int, int, int]],
-        flt: EventFilter | None,
+        pieces: Pieces,
+        where: RowFilters,
     ) -> Iterator[BucketStat]:
-        if not stream_ids or not pieces:
-            return
-        filters, params = row_filters(self._where, flt)
+        filters, params = where
         # One index range scan per piece: LATERAL with OFFSET 0 keeps the planner from
         # flattening it into a join that reads every row of the streams and filters them
         # against every piece (minutes instead of seconds on 10M events).
@@ -308,41 +306,25 @@ class PostgresStorage(EventEngine[_Conn], Maintenance, DayStats, EntityTables, S
         for row in rows:
             yield BucketStat(*row)  # type: ignore[arg-type]
 
-    def distinct_persons(
-        self,
-        stream_ids: Sequence[int],
-        pieces: Sequence[tuple[int, int, int]],
-        flt: EventFilter | None = None,
+    def _persons(
+        self, stream_ids: Sequence[int], pieces: Pieces, rows: RowFilters
     ) -> Iterator[BucketStat]:
-        return self._bucket_stats(f"count(DISTINCT {PERSON_SQL})", (), stream_ids, pieces, flt)
+        columns = f"count(DISTINCT {PERSON_SQL})"
+        return self._bucket_stats(columns, (), stream_ids, pieces, rows)
 
-    def value_percentile(
-        self,
-        q: float,
-        stream_ids: Sequence[int],
-        pieces: Sequence[tuple[int, int, int]],
-        flt: EventFilter | None = None,
+    def _percentile(
+        self, q: float, stream_ids: Sequence[int], pieces: Pieces, rows: RowFilters
     ) -> Iterator[BucketStat]:
         # percentile_cont interpolates linearly between closest ranks, as percentile() does.
-        return self._bucket_stats(
-            "percentile_cont(%s) WITHIN GROUP (ORDER BY e.value)", (q,), stream_ids, pieces, flt
-        )
+        columns = "percentile_cont(%s) WITHIN GROUP (ORDER BY e.value)"
+        return self._bucket_stats(columns, (q,), stream_ids, pieces, rows)
 
-    def raw_rows(
-        self,
-        stream_ids: Sequence[int],
-        ranges: Sequence[tuple[int, int]],
-        flt: EventFilter | None = None,
-    ) -> Iterator[RawRow]:
-        filters, extra_params = row_filters(self._where, flt)
-        sql = self.raw_rows_sql("stream_id = ANY(%s)", filters)
-        ids = list(stream_ids)
-        # A raw scan can cover millions of rows: stream them through a server-side cursor
-        # (pooled connections are not in autocommit mode, so it has its transaction).
+    def _scan(self, sql: str, param_sets: list[tuple[object, ...]]) -> Iterator[Any]:
+        # Through a server-side cursor, so a long scan is never all in memory (pooled
+        # connections are not in autocommit mode, so it has its transaction).
         with self._read() as conn:
-            for lo, hi in ranges:
+            for params in param_sets:
                 with conn.cursor(name="tidings_raw") as cur:
                     cur.itersize = 10_000
-                    cur.execute(sql, (ids, lo, hi, *extra_params))
-                    for row in cur:
-                        yield RawRow(*row)  # type: ignore[arg-type]
+                    cur.execute(sql, params)
+                    yield from cur

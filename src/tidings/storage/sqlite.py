@@ -25,14 +25,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from tidings.errors import Unavailable
 from tidings.model.events import EventDraft
-from tidings.model.records import BucketStat, EventFilter, InsertResult, RawRow, RollupTotal
+from tidings.model.records import BucketStat, InsertResult, RollupTotal
 from tidings.storage import migrate
-from tidings.storage.base import PERSON_SQL, Storage, row_filters
+from tidings.storage.base import PERSON_SQL, Storage
 from tidings.storage.batch_plan import EVENT_COLUMNS, StreamKey
 from tidings.storage.bulk_insert import insert_rows
 from tidings.storage.day_stats import FORGET_SQL, DayStats
 from tidings.storage.entities import EntityTables
-from tidings.storage.event_engine import EventEngine
+from tidings.storage.event_engine import EventEngine, Pieces, RowFilters
 from tidings.storage.maintenance import Maintenance
 from tidings.storage.rollups import TierRow
 from tidings.storage.schema import TIERS, events
@@ -298,34 +298,23 @@ class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, Enti
             f"AND e.ts >= p.lo AND e.ts < p.hi{filters} GROUP BY {{group}}"
         )
 
-    def distinct_persons(
-        self,
-        stream_ids: Sequence[int],
-        pieces: Sequence[tuple[int, int, int]],
-        flt: EventFilter | None = None,
+    def _persons(
+        self, stream_ids: Sequence[int], pieces: Pieces, rows: RowFilters
     ) -> Iterator[BucketStat]:
-        if not stream_ids or not pieces:
-            return
-        filters, params = row_filters(self._where, flt)
+        filters, params = rows
         sql = self._scan_sql(stream_ids, filters).format(
             columns=f"p.k, count(*), count(DISTINCT {PERSON_SQL})", group="p.k"
         )
         for key, count, persons in self._conn().execute(sql, (json.dumps(pieces), *params)):
             yield BucketStat(key, count, persons)
 
-    def value_percentile(
-        self,
-        q: float,
-        stream_ids: Sequence[int],
-        pieces: Sequence[tuple[int, int, int]],
-        flt: EventFilter | None = None,
+    def _percentile(
+        self, q: float, stream_ids: Sequence[int], pieces: Pieces, rows: RowFilters
     ) -> Iterator[BucketStat]:
         # SQLite has no percentile function. Count each distinct value per key (a sort in
         # SQL, not in Python), then keep only the one or two values that straddle rank
         # floor(q * (n - 1)): Python sees two rows per bucket, not every event.
-        if not stream_ids or not pieces:
-            return
-        filters, params = row_filters(self._where, flt)
+        filters, params = rows
         histogram = self._scan_sql(stream_ids, filters).format(
             columns="p.k AS k, e.value AS v, count(*) AS c", group="p.k, e.value"
         )
@@ -337,8 +326,8 @@ class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, Enti
             "WHERE upto > CAST(? * (n - 1) AS INTEGER) "
             "AND upto - c <= CAST(? * (n - 1) AS INTEGER) + 1 ORDER BY k, v"
         )
-        rows = self._conn().execute(sql, (json.dumps(pieces), *params, q, q)).fetchall()
-        for key, group in itertools.groupby(rows, key=lambda row: row[0]):
+        found = self._conn().execute(sql, (json.dumps(pieces), *params, q, q)).fetchall()
+        for key, group in itertools.groupby(found, key=lambda row: row[0]):
             near = list(group)
             n = int(near[0][1])
 
@@ -350,16 +339,7 @@ class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, Enti
             low_value, high_value = at(low), at(min(low + 1, n - 1))
             yield BucketStat(key, n, low_value + (high_value - low_value) * (position - low))
 
-    def raw_rows(
-        self,
-        stream_ids: Sequence[int],
-        ranges: Sequence[tuple[int, int]],
-        flt: EventFilter | None = None,
-    ) -> Iterator[RawRow]:
-        filters, extra_params = row_filters(self._where, flt)
+    def _scan(self, sql: str, param_sets: list[tuple[object, ...]]) -> Iterator[Any]:
         conn = self._conn()
-        for part in self._parts(stream_ids):
-            sql = self.raw_rows_sql(self._in_ids("stream_id", part)[0], filters)
-            for lo, hi in ranges:
-                for row in conn.execute(sql, (lo, hi, *extra_params)):
-                    yield RawRow(*row)
+        for params in param_sets:
+            yield from conn.execute(sql, params)
