@@ -28,7 +28,7 @@ from tidings.model.records import (
     Stream,
 )
 from tidings.storage.base import SideWrite, row_filters
-from tidings.storage.batch_plan import EVENT_COLUMNS_SQL, StreamKey, fresh_count, plan_batch
+from tidings.storage.batch_plan import EVENT_COLUMNS_SQL, StreamKey, plan_batch
 from tidings.storage.dedup import Found, derived_repeats, lookups
 from tidings.storage.rollups import TierRow
 from tidings.storage.schema import TIERS
@@ -112,8 +112,10 @@ class EventEngine(Generic[C]):
         """:meth:`Storage.value_percentile`, as :meth:`_persons`."""
 
     @abstractmethod
-    def _first_id(self, conn: C, count: int) -> int:
-        """Hand out ``count`` (> 0) consecutive new event ids; return the first."""
+    def _first_id(self, conn: C, drafts: Sequence[EventDraft], existing: Found) -> int:
+        """Hand out consecutive ids for the batch's new events (as many as
+        :func:`~tidings.storage.batch_plan.fresh_count` says, if the engine must know);
+        return the first."""
 
     @abstractmethod
     def _new_stream(self, conn: C, key: StreamKey) -> int:
@@ -151,8 +153,7 @@ class EventEngine(Generic[C]):
     def _insert(self, conn: C, drafts: Sequence[EventDraft]) -> list[InsertResult]:
         """Plan and write one batch inside the caller's write transaction."""
         existing = self._existing(conn, drafts)
-        count = fresh_count(drafts, existing)
-        next_id = self._first_id(conn, count) if count else 0
+        next_id = self._first_id(conn, drafts, existing)
         plan = plan_batch(
             drafts,
             existing,

@@ -25,8 +25,9 @@ from tidings.model.events import EventDraft
 from tidings.model.records import BucketStat, InsertResult, RollupTotal
 from tidings.storage import migrate
 from tidings.storage.base import PERSON_SQL, Storage
-from tidings.storage.batch_plan import EVENT_COLUMNS_SQL, StreamKey
+from tidings.storage.batch_plan import EVENT_COLUMNS_SQL, StreamKey, fresh_count
 from tidings.storage.day_stats import FORGET_SQL, DayStats
+from tidings.storage.dedup import Found
 from tidings.storage.entities import EntityTables
 from tidings.storage.event_engine import EventEngine, Pieces, RowFilters
 from tidings.storage.installation import installation_id
@@ -205,7 +206,12 @@ class PostgresStorage(EventEngine[_Conn], Maintenance, DayStats, EntityTables, S
         raw.execute(_ROLLUP_IN)
         return raw
 
-    def _first_id(self, conn: _Conn, count: int) -> int:
+    def _first_id(self, conn: _Conn, drafts: Sequence[EventDraft], existing: Found) -> int:
+        # The sequence hands out the whole range in one step (setval is not rolled back, so
+        # an aborted batch leaves a gap, which readers never see).
+        count = fresh_count(drafts, existing)
+        if not count:
+            return 0
         row = conn.execute(
             "SELECT setval('events_id_seq', nextval('events_id_seq') + %s) - %s",
             (count - 1, count - 1),

@@ -31,6 +31,7 @@ from tidings.storage.base import PERSON_SQL, Storage
 from tidings.storage.batch_plan import EVENT_COLUMNS, StreamKey
 from tidings.storage.bulk_insert import insert_rows
 from tidings.storage.day_stats import FORGET_SQL, DayStats
+from tidings.storage.dedup import Found
 from tidings.storage.entities import EntityTables
 from tidings.storage.event_engine import EventEngine, Pieces, RowFilters
 from tidings.storage.maintenance import Maintenance
@@ -222,8 +223,11 @@ class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, Enti
     def _driver(self, tx: Connection) -> sqlite3.Connection:
         return tx.connection.driver_connection  # type: ignore[return-value]
 
-    def _first_id(self, conn: sqlite3.Connection, count: int) -> int:
-        # The id is taken under BEGIN IMMEDIATE, so no other writer can take the same one.
+    def _first_id(
+        self, conn: sqlite3.Connection, drafts: Sequence[EventDraft], existing: Found
+    ) -> int:
+        # Past the newest id, under BEGIN IMMEDIATE: no other writer can take the same ones,
+        # so there is no need to count them first.
         return int(conn.execute(_NEXT_ID).fetchone()[0])
 
     def _new_stream(self, conn: sqlite3.Connection, key: StreamKey) -> int:
