@@ -48,6 +48,8 @@ class Driver(Protocol):
 C = TypeVar("C", bound=Driver)
 #: ``(key, lo, hi)`` pieces of the bucketed reads (see :meth:`Storage.distinct_persons`).
 Pieces = Sequence[tuple[int, int, int]]
+#: Half-open ``(lo, hi)`` ranges of times or buckets.
+Ranges = Sequence[tuple[int, int]]
 #: The per-row filters of a read: `` AND ...`` SQL and its parameters (base.row_filters).
 RowFilters = tuple[str, list[object]]
 
@@ -287,7 +289,7 @@ class EventEngine(Generic[C]):
         return out
 
     def rollup_rows(
-        self, tier: int, stream_ids: Sequence[int], ranges: Sequence[tuple[int, int]]
+        self, tier: int, stream_ids: Sequence[int], ranges: Ranges
     ) -> Iterator[RollupRow]:
         table = TIERS[tier][0].name
         m = self._mark
@@ -302,10 +304,7 @@ class EventEngine(Generic[C]):
                     yield RollupRow(*row)
 
     def raw_rows(
-        self,
-        stream_ids: Sequence[int],
-        ranges: Sequence[tuple[int, int]],
-        flt: EventFilter | None = None,
+        self, stream_ids: Sequence[int], ranges: Ranges, flt: EventFilter | None = None
     ) -> Iterator[RawRow]:
         filters, extra = row_filters(self._where, flt)
         m = self._mark
