@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import ColumnElement, Text, case, cast, create_engine, event, func, text
@@ -25,33 +25,20 @@ from sqlalchemy.engine import Connection, Engine
 
 from tidings.errors import Unavailable
 from tidings.model.events import EventDraft
-from tidings.model.ids import derived_message_id
-from tidings.model.records import (
-    BucketStat,
-    EventFilter,
-    InsertResult,
-    RawRow,
-    RollupRow,
-    RollupTotal,
-    StoredEvent,
-    Stream,
-)
+from tidings.model.records import BucketStat, InsertResult, RollupTotal
 from tidings.storage import migrate
-from tidings.storage.base import PERSON_SQL, SideWrite, Storage, row_filters
+from tidings.storage.base import PERSON_SQL, Storage
+from tidings.storage.batch_plan import EVENT_COLUMNS, StreamKey
 from tidings.storage.bulk_insert import insert_rows
-from tidings.storage.day_stats import FORGET_SQL, DayStats, stale_days, today_us
-from tidings.storage.dedup import Found, derived_repeats, lookups
+from tidings.storage.day_stats import FORGET_SQL, DayStats
+from tidings.storage.dedup import Found
 from tidings.storage.entities import EntityTables
+from tidings.storage.event_engine import EventEngine, Pieces, RowFilters
 from tidings.storage.maintenance import Maintenance
-from tidings.storage.rollups import accumulate
+from tidings.storage.rollups import TierRow
 from tidings.storage.schema import TIERS, events
 from tidings.storage.write_turn import WriteTurn, sole_holder
 
-_EVENT_COLUMNS = (
-    "id, source_id, stream_id, ts, received_at, value, message_id, properties, context, "
-    "user_id, anonymous_id, session_id"
-)
-_EVENT_COLUMN_NAMES = tuple(_EVENT_COLUMNS.split(", "))
 _UPSERT = (
     'INSERT INTO {table} (stream_id, bucket, "count", "sum", "min", "max") '
     # One statement per tier and batch, for the reason given in storage/bulk_insert.py (the
@@ -108,26 +95,14 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
 
 
-def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _prop_path(key: str) -> str:
     return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _prop_clause(key: str) -> tuple[str, str]:
-    path = _prop_path(key)
-    clause = (
-        "(CASE json_type(properties, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-        "ELSE CAST(json_extract(properties, ?) AS TEXT) END) = ?"
-    )
-    return clause, path
-
-
-class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
+class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, EntityTables, Storage):
     """Storage in one SQLite file."""
+
+    _mark = "?"
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -138,8 +113,7 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
         self._closed = True
         self._stop_checkpoints = threading.Event()
         self._checkpointer: threading.Thread | None = None
-        self._streams_by_key: dict[tuple[int, str, str], int] = {}
-        self._streams_by_id: dict[int, Stream] = {}
+        self._streams_by_key, self._streams_by_id = {}, {}
         self._write_turn = WriteTurn(self.path)
         self.engine: Engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(self.engine, "connect", lambda dbapi_conn, _rec: _configure(dbapi_conn))
@@ -222,9 +196,6 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
     def _mark_high_water(self, conn: Connection) -> None:
         conn.execute(text(_MARK_HIGH_WATER))
 
-    def _after_delete(self) -> None:
-        self._streams_by_key.clear()
-
     def _prop_condition(self, key: str, value: str) -> ColumnElement[bool]:
         # The Core spelling of _prop_clause, so deletes match exactly what lists show.
         path = _prop_path(key)
@@ -236,85 +207,8 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
         )
         return rendered == value
 
-    # -- streams -----------------------------------------------------------------------------
-    def _stream_id(self, conn: sqlite3.Connection, source_id: int, ns: str, name: str) -> int:
-        key = (source_id, ns, name)
-        stream_id = self._streams_by_key.get(key)
-        if stream_id is None:
-            conn.execute(
-                "INSERT OR IGNORE INTO streams (source_id, namespace, name) VALUES (?,?,?)", key
-            )
-            row = conn.execute(
-                "SELECT id FROM streams WHERE source_id=? AND namespace=? AND name=?", key
-            ).fetchone()
-            stream_id = int(row[0])
-            self._streams_by_key[key] = stream_id
-        return stream_id
-
-    def _load_streams(self) -> None:
-        rows = self._conn().execute(
-            "SELECT s.id, s.source_id, COALESCE(src.name, ''), s.namespace, s.name "
-            "FROM streams s LEFT JOIN sources src ON src.id = s.source_id"
-        )
-        for row in rows:
-            stream = Stream(*row)
-            self._streams_by_id[stream.id] = stream
-
-    def _stream(self, stream_id: int) -> Stream:
-        stream = self._streams_by_id.get(stream_id)
-        if stream is None:
-            self._load_streams()
-            stream = self._streams_by_id[stream_id]
-        return stream
-
-    def streams(self, flt: EventFilter) -> list[Stream]:
-        self._load_streams()
-        found = []
-        for stream in self._streams_by_id.values():
-            if flt.source is not None and stream.source != flt.source:
-                continue
-            if flt.namespace is not None and stream.namespace != flt.namespace:
-                continue
-            if flt.names and stream.name not in flt.names:
-                continue
-            found.append(stream)
-        return sorted(found, key=lambda s: s.id)
-
-    # -- writes ------------------------------------------------------------------------------
-    def _existing(self, conn: sqlite3.Connection, drafts: Sequence[EventDraft]) -> Found:
-        wanted = lookups(drafts)
-        found: Found = {}
-        for source_id, ids in wanted.stored.items():
-            for part in _chunks(ids):
-                marks = ",".join("?" * len(part))
-                rows = conn.execute(
-                    "SELECT message_id, id FROM events"
-                    f" WHERE source_id=? AND message_id IN ({marks})",
-                    (source_id, *part),
-                )
-                for message_id, event_id in rows:
-                    found[(source_id, message_id)] = event_id
-        for some in _chunks(list(wanted.derived)):
-            rows = conn.execute(
-                "SELECT id, source_id, received_at FROM events"
-                f" WHERE message_id IS NULL AND id IN ({','.join('?' * len(some))})",
-                some,
-            )
-            derived_repeats(wanted, rows, found)
-        return found
-
-    def insert_batch(
-        self, drafts: Sequence[EventDraft], side_writes: Sequence[SideWrite] = ()
-    ) -> list[InsertResult]:
-        if side_writes:
-            # Through SQLAlchemy, so the side writes' portable Core statements share the
-            # events' transaction; the events still go straight to the driver.
-            with self._write_tx() as tx:
-                raw: sqlite3.Connection = tx.connection.driver_connection  # type: ignore[assignment]
-                results = self._insert(raw, drafts)
-                for write in side_writes:
-                    write.apply(tx)
-            return results
+    # -- writes ----------------------------------------------------------------------------
+    def _insert_alone(self, drafts: Sequence[EventDraft]) -> list[InsertResult]:
         conn = self._conn()
         with self._write_turn:
             conn.execute("BEGIN IMMEDIATE")
@@ -326,126 +220,57 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
                 raise
         return results
 
-    def _insert(self, conn: sqlite3.Connection, drafts: Sequence[EventDraft]) -> list[InsertResult]:
-        next_id = int(conn.execute(_NEXT_ID).fetchone()[0])
-        existing = self._existing(conn, drafts)
-        results: list[InsertResult] = []
-        rows = []
-        keyed: list[tuple[int, int, float]] = []
-        for draft in drafts:
-            if draft.message_id is not None:
-                key = (draft.source_id, draft.message_id)
-                original = existing.get(key)
-                if original is not None:
-                    results.append(InsertResult(original, True))
-                    continue
-                existing[key] = next_id
-            stream_id = self._stream_id(conn, draft.source_id, draft.namespace, draft.name)
-            rows.append(
-                (
-                    next_id,
-                    draft.source_id,
-                    stream_id,
-                    draft.timestamp,
-                    draft.received_at,
-                    draft.value,
-                    draft.message_id,
-                    draft.properties,
-                    draft.context,
-                    draft.user_id,
-                    draft.anonymous_id,
-                    draft.session_id,
-                )
-            )
-            keyed.append((stream_id, draft.timestamp, draft.value))
-            results.append(InsertResult(next_id, False))
-            next_id += 1
-        if rows:
-            insert_rows(conn, "events", _EVENT_COLUMN_NAMES, rows)
-            tiers = accumulate(keyed)
-            for sql, tier_rows in zip(_UPSERTS, tiers, strict=True):
-                conn.execute(sql, (orjson.dumps(tier_rows),))
-            # Late events void the figures of a sealed day (one row per stream and day).
-            stale = stale_days(tiers[-1], today_us())
-            if stale:
-                conn.executemany(_FORGET_DAY, stale)
-        return results
+    def _driver(self, tx: Connection) -> sqlite3.Connection:
+        return tx.connection.driver_connection  # type: ignore[return-value]
+
+    def _first_id(
+        self, conn: sqlite3.Connection, drafts: Sequence[EventDraft], existing: Found
+    ) -> int:
+        # Past the newest id, under BEGIN IMMEDIATE: no other writer can take the same ones,
+        # so there is no need to count them first.
+        return int(conn.execute(_NEXT_ID).fetchone()[0])
+
+    def _new_stream(self, conn: sqlite3.Connection, key: StreamKey) -> int:
+        conn.execute(
+            "INSERT OR IGNORE INTO streams (source_id, namespace, name) VALUES (?,?,?)", key
+        )
+        row = conn.execute(
+            "SELECT id FROM streams WHERE source_id=? AND namespace=? AND name=?", key
+        ).fetchone()
+        return int(row[0])
+
+    def _write_events(self, conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+        insert_rows(conn, "events", EVENT_COLUMNS, rows)
+
+    def _write_rollups(self, conn: sqlite3.Connection, tiers: list[list[TierRow]]) -> None:
+        for sql, tier_rows in zip(_UPSERTS, tiers, strict=True):
+            conn.execute(sql, (orjson.dumps(tier_rows),))
+
+    def _forget_days(self, conn: sqlite3.Connection, stale: list[tuple[int, int]]) -> None:
+        conn.executemany(_FORGET_DAY, stale)
 
     # -- reads -------------------------------------------------------------------------------
-    def _where(self, flt: EventFilter) -> tuple[list[str], list[object]] | None:
-        """SQL conditions for ``flt``; None when no stream can match."""
-        clauses: list[str] = []
-        params: list[object] = []
-        if flt.source is not None or flt.namespace is not None or flt.names:
-            ids = [s.id for s in self.streams(flt)]
-            if not ids:
-                return None
-            clauses.append(f"stream_id IN ({','.join(str(i) for i in ids)})")
-        if flt.from_us is not None:
-            clauses.append("ts >= ?")
-            params.append(flt.from_us)
-        if flt.to_us is not None:
-            clauses.append("ts < ?")
-            params.append(flt.to_us)
-        if flt.user_id is not None:
-            clauses.append("user_id = ?")
-            params.append(flt.user_id)
-        if flt.session_id is not None:
-            clauses.append("session_id = ?")
-            params.append(flt.session_id)
-        for key, value in flt.props:
-            clause, path = _prop_clause(key)
-            clauses.append(clause)
-            params.extend((path, path, value))
-        return clauses, params
+    def _fetch(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        return self._conn().execute(sql, params).fetchall()
 
-    def list_events(self, flt: EventFilter, after: int, limit: int) -> list[StoredEvent]:
-        where = self._where(flt)
-        if where is None:
-            return []
-        clauses, params = where
-        sql = (
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE "
-            + " AND ".join(["id > ?", *clauses])
-            + " ORDER BY id LIMIT ?"
+    def _parts(self, items: Sequence[_T]) -> Iterator[Sequence[_T]]:
+        for start in range(0, len(items), _CHUNK):
+            yield items[start : start + _CHUNK]
+
+    def _in_ids(self, column: str, ids: Sequence[int]) -> tuple[str, list[object]]:
+        # Written out: integers need no parameters, so no list runs into the limit.
+        return f"{column} IN ({','.join(str(int(i)) for i in ids)})", []
+
+    def _in_values(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
+        return f"{column} IN ({','.join('?' * len(values))})", list(values)
+
+    def _prop_clause(self, key: str, value: str) -> tuple[str, list[object]]:
+        path = _prop_path(key)
+        clause = (
+            "(CASE json_type(properties, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+            "ELSE CAST(json_extract(properties, ?) AS TEXT) END) = ?"
         )
-        rows = self._conn().execute(sql, (after, *params, limit)).fetchall()
-        out = []
-        for row in rows:
-            stream = self._stream(row[2])
-            out.append(
-                StoredEvent(
-                    id=row[0],
-                    message_id=derived_message_id(row[0], row[4]) if row[6] is None else row[6],
-                    source=stream.source,
-                    namespace=stream.namespace,
-                    name=stream.name,
-                    timestamp=row[3],
-                    received_at=row[4],
-                    value=row[5],
-                    properties=row[7],
-                    context=row[8],
-                    user_id=row[9],
-                    anonymous_id=row[10],
-                    session_id=row[11],
-                )
-            )
-        return out
-
-    def rollup_rows(
-        self, tier: int, stream_ids: Sequence[int], ranges: Sequence[tuple[int, int]]
-    ) -> Iterator[RollupRow]:
-        table = TIERS[tier][0].name
-        conn = self._conn()
-        for part in _chunks(stream_ids):
-            marks = ",".join(str(int(i)) for i in part)
-            sql = (
-                f'SELECT stream_id, bucket, "count", "sum", "min", "max" FROM {table} '
-                f"WHERE stream_id IN ({marks}) AND bucket >= ? AND bucket < ?"
-            )
-            for lo, hi in ranges:
-                for row in conn.execute(sql, (lo, hi)):
-                    yield RollupRow(*row)
+        return clause, [path, path, value]
 
     def rollup_totals(
         self, tier: int, stream_ids: Sequence[int], pieces: Sequence[tuple[int, int, int]]
@@ -454,7 +279,7 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
         # their bounds are plain columns for the primary-key range search on each join.
         table = TIERS[tier][0].name
         conn = self._conn()
-        for part in _chunks(stream_ids):
+        for part in self._parts(stream_ids):
             marks = ",".join(str(int(i)) for i in part)
             sql = (
                 "WITH p(k, lo, hi) AS MATERIALIZED (SELECT json_extract(value, '$[0]'), "
@@ -477,34 +302,23 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
             f"AND e.ts >= p.lo AND e.ts < p.hi{filters} GROUP BY {{group}}"
         )
 
-    def distinct_persons(
-        self,
-        stream_ids: Sequence[int],
-        pieces: Sequence[tuple[int, int, int]],
-        flt: EventFilter | None = None,
+    def _persons(
+        self, stream_ids: Sequence[int], pieces: Pieces, rows: RowFilters
     ) -> Iterator[BucketStat]:
-        if not stream_ids or not pieces:
-            return
-        filters, params = row_filters(self._where, flt)
+        filters, params = rows
         sql = self._scan_sql(stream_ids, filters).format(
             columns=f"p.k, count(*), count(DISTINCT {PERSON_SQL})", group="p.k"
         )
         for key, count, persons in self._conn().execute(sql, (json.dumps(pieces), *params)):
             yield BucketStat(key, count, persons)
 
-    def value_percentile(
-        self,
-        q: float,
-        stream_ids: Sequence[int],
-        pieces: Sequence[tuple[int, int, int]],
-        flt: EventFilter | None = None,
+    def _percentile(
+        self, q: float, stream_ids: Sequence[int], pieces: Pieces, rows: RowFilters
     ) -> Iterator[BucketStat]:
         # SQLite has no percentile function. Count each distinct value per key (a sort in
         # SQL, not in Python), then keep only the one or two values that straddle rank
         # floor(q * (n - 1)): Python sees two rows per bucket, not every event.
-        if not stream_ids or not pieces:
-            return
-        filters, params = row_filters(self._where, flt)
+        filters, params = rows
         histogram = self._scan_sql(stream_ids, filters).format(
             columns="p.k AS k, e.value AS v, count(*) AS c", group="p.k, e.value"
         )
@@ -516,8 +330,8 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
             "WHERE upto > CAST(? * (n - 1) AS INTEGER) "
             "AND upto - c <= CAST(? * (n - 1) AS INTEGER) + 1 ORDER BY k, v"
         )
-        rows = self._conn().execute(sql, (json.dumps(pieces), *params, q, q)).fetchall()
-        for key, group in itertools.groupby(rows, key=lambda row: row[0]):
+        found = self._conn().execute(sql, (json.dumps(pieces), *params, q, q)).fetchall()
+        for key, group in itertools.groupby(found, key=lambda row: row[0]):
             near = list(group)
             n = int(near[0][1])
 
@@ -529,23 +343,7 @@ class SQLiteStorage(Maintenance, DayStats, EntityTables, Storage):
             low_value, high_value = at(low), at(min(low + 1, n - 1))
             yield BucketStat(key, n, low_value + (high_value - low_value) * (position - low))
 
-    def raw_rows(
-        self,
-        stream_ids: Sequence[int],
-        ranges: Sequence[tuple[int, int]],
-        flt: EventFilter | None = None,
-    ) -> Iterator[RawRow]:
-        filters, extra_params = row_filters(self._where, flt)
+    def _scan(self, sql: str, param_sets: list[tuple[object, ...]]) -> Iterator[Any]:
         conn = self._conn()
-        for part in _chunks(stream_ids):
-            marks = ",".join(str(int(i)) for i in part)
-            sql = (
-                "SELECT stream_id, ts, value, user_id, anonymous_id, properties FROM events "
-                f"WHERE stream_id IN ({marks}) AND ts >= ? AND ts < ?{filters}"
-            )
-            for lo, hi in ranges:
-                for row in conn.execute(sql, (lo, hi, *extra_params)):
-                    yield RawRow(*row)
-
-    def count_events(self) -> int:
-        return int(self._conn().execute("SELECT count(*) FROM events").fetchone()[0])
+        for params in param_sets:
+            yield from conn.execute(sql, params)
