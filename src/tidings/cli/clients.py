@@ -7,11 +7,10 @@ import re
 import click
 
 from tidings.cli.common import emit, fail, opened_storage, settings_from, table
-from tidings.core.accounts import register_client
+from tidings.core import accounts
 from tidings.core.auth import SCOPES
 from tidings.errors import Invalid
 from tidings.model.timeparse import to_iso
-from tidings.storage import credentials
 
 CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,93}$")
 
@@ -42,12 +41,12 @@ def create(ctx: click.Context, name: str, scopes: tuple[str, ...], as_json: bool
         fail("name: use 1-94 letters, digits, '.', '_' or '-', starting alnum", 2)
     with opened_storage(settings_from(ctx)) as storage:
         try:
-            made, secret = register_client(storage, name, list(scopes))
+            made, secret = accounts.register_client(storage, name, list(scopes))
         except Invalid as exc:
             fail(exc.detail, 2)
     granted = made.scopes
     client_id = made.client_id
-    source = credentials.CLIENT_SOURCE_PREFIX + name
+    source = accounts.CLIENT_SOURCE_PREFIX + name
     emit(
         as_json,
         {
@@ -75,7 +74,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
                 "scopes": " ".join(c.scopes),
                 "created_at": to_iso(c.created_at),
             }
-            for c in credentials.list_clients(storage.engine)
+            for c in accounts.clients(storage)
         ]
     table(rows, as_json)
 
@@ -86,6 +85,6 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 def delete(ctx: click.Context, name: str) -> None:
     """Delete a client and revoke its tokens; the events it sent stay."""
     with opened_storage(settings_from(ctx)) as storage:
-        if not credentials.delete_client(storage.engine, name):
+        if not accounts.delete_client(storage, name):
             fail(f"client {name!r} does not exist")
     click.echo(f"deleted client {name!r}")

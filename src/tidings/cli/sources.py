@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tidings.cli.common import emit, fail, opened_storage, settings_from, table
-from tidings.core.auth import new_secret, secret_hash
+from tidings.core import accounts
 from tidings.model.events import SOURCE_NAME
 from tidings.model.timeparse import to_iso
 
@@ -24,9 +24,8 @@ def create(ctx: click.Context, name: str, retention_days: int | None, as_json: b
     """Create a source and print its write key (shown only this once)."""
     if not SOURCE_NAME.match(name):
         fail("name: use 1-100 letters, digits, '.', '_' or '-', starting alnum", 2)
-    key = new_secret("wk_")
     with opened_storage(settings_from(ctx)) as storage:
-        storage.create_source(name, secret_hash(key), retention_days)
+        key = accounts.create_source(storage, name, retention_days)
     emit(
         as_json,
         {"name": name, "write_key": key},
@@ -73,10 +72,8 @@ def delete(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def update(ctx: click.Context, name: str, retention_days: int) -> None:
     """Change a source's retention; the server prunes to it on its next pass."""
-    from tidings.storage.source_retention import set_source_retention
-
     with opened_storage(settings_from(ctx)) as storage:
-        if not set_source_retention(storage.engine, name, retention_days or None):
+        if not accounts.set_retention(storage, name, retention_days or None):
             fail(f"source {name!r} does not exist")
     keeps = f"{retention_days} days" if retention_days else "as the global setting says"
     click.echo(f"source {name!r} keeps events {keeps}")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 
 from tidings.cli.common import emit, fail, opened_storage, settings_from, table
-from tidings.core.accounts import issue_api_token
+from tidings.core import accounts
 from tidings.model.timeparse import to_iso
-from tidings.storage import credentials
 
 
 @click.group()
@@ -23,7 +22,7 @@ def token() -> None:
 def create(ctx: click.Context, username: str, label: str | None, as_json: bool) -> None:
     """Create a token and print it (shown only this once)."""
     with opened_storage(settings_from(ctx)) as storage:
-        token_id, secret = issue_api_token(storage, username, label)
+        token_id, secret = accounts.issue_api_token(storage, username, label)
     emit(
         as_json,
         {"token": secret, "id": token_id, "user": username},
@@ -46,7 +45,7 @@ def list_(ctx: click.Context, username: str | None, as_json: bool) -> None:
                 "label": t.label or "",
                 "created_at": to_iso(t.created_at),
             }
-            for t in credentials.list_api_tokens(storage.engine, username)
+            for t in accounts.api_tokens(storage, username)
         ]
     table(rows, as_json)
 
@@ -57,6 +56,6 @@ def list_(ctx: click.Context, username: str | None, as_json: bool) -> None:
 def revoke(ctx: click.Context, token_id: int) -> None:
     """Revoke a token by id; servers stop accepting it within seconds (their cache TTL)."""
     with opened_storage(settings_from(ctx)) as storage:
-        if not credentials.revoke_api_token(storage.engine, token_id):
+        if not accounts.revoke_api_token(storage, token_id):
             fail(f"token {token_id} does not exist or is already revoked")
     click.echo(f"revoked token {token_id}")
