@@ -100,6 +100,24 @@ def progress(length: int | None, label: str) -> Iterator[Callable[[int], None]]:
         yield bar.update
 
 
+Rows = Callable[[Storage], list[dict[str, Any]]]
+
+
+def listed(ctx: click.Context, as_json: bool, rows: Rows) -> None:
+    """Print what ``rows`` reads: a table for people, or one JSON array."""
+    with opened_storage(settings_from(ctx)) as storage:
+        found = rows(storage)
+    table(found, as_json)
+
+
+def changed(ctx: click.Context, change: Callable[[Storage], bool], missing: str, done: str) -> None:
+    """Make a change and say ``done``; when there was nothing to change, fail with ``missing``."""
+    with opened_storage(settings_from(ctx)) as storage:
+        if not change(storage):
+            fail(missing)
+    click.echo(done)
+
+
 def emit(as_json: bool, obj: dict[str, Any], text: str) -> None:
     """One JSON object for scripts, or a human sentence."""
     click.echo(json.dumps(obj) if as_json else text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tidings.cli.common import emit, fail, opened_storage, settings_from, table
+from tidings.cli.common import changed, emit, listed, opened_storage, settings_from
 from tidings.core import accounts
 from tidings.model.timeparse import to_iso
 
@@ -36,8 +36,10 @@ def create(ctx: click.Context, username: str, label: str | None, as_json: bool) 
 @click.pass_context
 def list_(ctx: click.Context, username: str | None, as_json: bool) -> None:
     """List live tokens (never the secrets)."""
-    with opened_storage(settings_from(ctx)) as storage:
-        rows = [
+    listed(
+        ctx,
+        as_json,
+        lambda storage: [
             {
                 "id": t.id,
                 "user": t.username,
@@ -46,8 +48,8 @@ def list_(ctx: click.Context, username: str | None, as_json: bool) -> None:
                 "created_at": to_iso(t.created_at),
             }
             for t in accounts.api_tokens(storage, username)
-        ]
-    table(rows, as_json)
+        ],
+    )
 
 
 @token.command("revoke")
@@ -55,7 +57,9 @@ def list_(ctx: click.Context, username: str | None, as_json: bool) -> None:
 @click.pass_context
 def revoke(ctx: click.Context, token_id: int) -> None:
     """Revoke a token by id; servers stop accepting it within seconds (their cache TTL)."""
-    with opened_storage(settings_from(ctx)) as storage:
-        if not accounts.revoke_api_token(storage, token_id):
-            fail(f"token {token_id} does not exist or is already revoked")
-    click.echo(f"revoked token {token_id}")
+    changed(
+        ctx,
+        lambda storage: accounts.revoke_api_token(storage, token_id),
+        f"token {token_id} does not exist or is already revoked",
+        f"revoked token {token_id}",
+    )

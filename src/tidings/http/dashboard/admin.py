@@ -14,7 +14,7 @@ from tidings.core import accounts
 from tidings.core.auth import check_role, hash_password
 from tidings.errors import Forbidden, Invalid
 from tidings.http.dashboard.auth import Visitor
-from tidings.http.dashboard.edits import admin_form, changed, listing
+from tidings.http.dashboard.edits import admin_form, changed, listing, new_name
 from tidings.http.dashboard.render import page
 from tidings.http.deps import runtime
 from tidings.model.events import SOURCE_NAME
@@ -59,9 +59,8 @@ def _retention(raw: str) -> int | None:
 @page(admin=True)
 async def create_source(request: Request, who: Visitor) -> Response:
     form = await admin_form(request, who)
-    name = form.get("name", "").strip()
-    if not SOURCE_NAME.match(name):
-        raise Invalid.field("name", "use 1-100 letters, digits, '.', '_' or '-', starting alnum")
+    rule = "use 1-100 letters, digits, '.', '_' or '-', starting alnum"
+    name = new_name(form, "name", SOURCE_NAME, rule)
     retention = _retention(form.get("retention_days", ""))
     storage = runtime(request).storage
     key = await run_in_threadpool(accounts.create_source, storage, name, retention)
@@ -99,9 +98,8 @@ async def users(request: Request, who: Visitor) -> Response:
 @page(admin=True)
 async def create_user(request: Request, who: Visitor) -> Response:
     form = await admin_form(request, who)
-    username = form.get("username", "").strip()
-    if not USERNAME.match(username):
-        raise Invalid.field("username", "use 1-150 letters, digits or . _ @ + -, starting alnum")
+    rule = "use 1-150 letters, digits or . _ @ + -, starting alnum"
+    username = new_name(form, "username", USERNAME, rule)
     role = check_role(form.get("role", ""))
     password_hash = hash_password(form.get("password", ""))
     await run_in_threadpool(runtime(request).storage.create_user, username, password_hash, role)

@@ -14,7 +14,7 @@ from tidings.core import accounts
 from tidings.core.auth import SCOPES
 from tidings.errors import Invalid
 from tidings.http.dashboard.auth import Visitor, check_csrf, read_pairs
-from tidings.http.dashboard.edits import admin_form, changed, listing
+from tidings.http.dashboard.edits import admin_form, changed, listing, new_name
 from tidings.http.dashboard.render import page
 from tidings.http.deps import runtime
 
@@ -85,9 +85,8 @@ async def create_client(request: Request, who: Visitor) -> Response:
     pairs = await read_pairs(request)
     form, scopes = dict(pairs), [value for key, value in pairs if key == "scope"]
     check_csrf(form, who)
-    name = form.get("name", "").strip()
-    if not CLIENT_NAME.match(name):
-        raise Invalid.field("name", "use 1-94 letters, digits, '.', '_' or '-', starting alnum")
+    rule = "use 1-94 letters, digits, '.', '_' or '-', starting alnum"
+    name = new_name(form, "name", CLIENT_NAME, rule)
     if not scopes:
         raise Invalid.field("scope", f"pick at least one of {', '.join(SCOPES)}")
     storage = runtime(request).storage

@@ -3,6 +3,7 @@ pool, then back to the list page (303), or 404 when there was nothing to change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from tidings.errors import NotFound
+from tidings.errors import Invalid, NotFound
 from tidings.http.dashboard.auth import Visitor, check_csrf, read_form
 from tidings.http.dashboard.render import render
 from tidings.http.deps import runtime
@@ -22,6 +23,14 @@ async def admin_form(request: Request, who: Visitor) -> dict[str, str]:
     form = await read_form(request)
     check_csrf(form, who)
     return form
+
+
+def new_name(form: dict[str, str], field: str, pattern: re.Pattern[str], rule: str) -> str:
+    """The name a create form gives in ``field`` (trimmed), if it matches ``pattern``."""
+    name = form.get(field, "").strip()
+    if not pattern.match(name):
+        raise Invalid.field(field, rule)
+    return name
 
 
 async def changed(
