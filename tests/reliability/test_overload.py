@@ -40,9 +40,19 @@ def _rss_bytes(pid: int) -> int:
 
 
 class Flooder(threading.Thread):
-    def __init__(self, url: str, key: str, name: str, ledger: Ledger, stop: threading.Event):
+    def __init__(
+        self,
+        url: str,
+        key: str,
+        name: str,
+        ledger: Ledger,
+        stop: threading.Event,
+        refused: threading.Condition,
+    ):
         super().__init__(daemon=True)
         self.url, self.key, self.prefix, self.ledger, self.stop = url, key, name, ledger, stop
+        #: Notified after each refusal (the ledger has counted it by then).
+        self.refused = refused
         self.seq = 0
         self.retry_after: set[str | None] = set()
 
@@ -64,6 +74,8 @@ class Flooder(threading.Thread):
                 response = self.ledger.post(http, self.key, self.batch())
                 if response is not None and response.status_code == 503:
                     self.retry_after.add(response.headers.get("retry-after"))
+                    with self.refused:
+                        self.refused.notify_all()
 
 
 def test_full_queue_refuses_with_503_stays_bounded_and_recovers(tmp_path: Path) -> None:
@@ -74,14 +86,23 @@ def test_full_queue_refuses_with_503_stays_bounded_and_recovers(tmp_path: Path) 
         assert server.proc is not None
         key = server.create_source("overload")
         stop = threading.Event()
-        flooders = [Flooder(server.url, key, f"f{n}", ledger, stop) for n in range(FLOODERS)]
+        refused = threading.Condition()
+        flooders = [
+            Flooder(server.url, key, f"f{n}", ledger, stop, refused) for n in range(FLOODERS)
+        ]
         depths: list[int] = []
 
         def refused_reach(count: int, seconds: float) -> None:
+            """Wait until ``count`` requests were refused (at most ``seconds``), sampling the
+            queue depth as refusals come in: that is when the queue should be full."""
             deadline = time.monotonic() + seconds
-            while ledger.statuses["503"] < count and time.monotonic() < deadline:
+            while ledger.statuses["503"] < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                with refused:
+                    refused.wait(left)
                 depths.append(queue_depth(server.url))
-                time.sleep(0.05)
 
         # The writer's busy timeout is 10 s: the lock is held for less, so the queued
         # requests are committed (not failed) once it is released.
@@ -111,7 +132,7 @@ def test_full_queue_refuses_with_503_stays_bounded_and_recovers(tmp_path: Path) 
 
         # Load dropped: the server takes everything again, and nothing refused was stored.
         with httpx.Client(base_url=server.url, timeout=10) as http:
-            recovery = Flooder(server.url, key, "after", ledger, stop)
+            recovery = Flooder(server.url, key, "after", ledger, stop, refused)
             for _ in range(10):
                 response = ledger.post(http, key, recovery.batch())
                 assert response is not None and response.status_code == 200

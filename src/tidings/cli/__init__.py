@@ -6,7 +6,10 @@ from tidings.cli.bench import bench
 from tidings.cli.clients import client
 from tidings.cli.common import main
 from tidings.cli.consumers import consumer
-from tidings.cli.data import erase, export, import_, migrate_data, prune, seal
+from tidings.cli.data import erase, prune, seal
+from tidings.cli.export import export
+from tidings.cli.imports import import_
+from tidings.cli.migrate import migrate_data
 from tidings.cli.serve import init, serve
 from tidings.cli.sources import source
 from tidings.cli.tokens import token

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import click
 
-from tidings.cli.common import emit, fail, opened_storage, settings_from, table
-from tidings.core.accounts import register_client
+from tidings.cli.common import emit, fail, opened_storage, settings_from
+from tidings.cli.family import delete_command, list_command
+from tidings.core import accounts
 from tidings.core.auth import SCOPES
+from tidings.core.store import Storage
 from tidings.errors import Invalid
 from tidings.model.timeparse import to_iso
-from tidings.storage import credentials
 
 CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,93}$")
 
@@ -42,12 +44,12 @@ def create(ctx: click.Context, name: str, scopes: tuple[str, ...], as_json: bool
         fail("name: use 1-94 letters, digits, '.', '_' or '-', starting alnum", 2)
     with opened_storage(settings_from(ctx)) as storage:
         try:
-            made, secret = register_client(storage, name, list(scopes))
+            made, secret = accounts.register_client(storage, name, list(scopes))
         except Invalid as exc:
             fail(exc.detail, 2)
     granted = made.scopes
     client_id = made.client_id
-    source = credentials.CLIENT_SOURCE_PREFIX + name
+    source = accounts.CLIENT_SOURCE_PREFIX + name
     emit(
         as_json,
         {
@@ -62,30 +64,22 @@ def create(ctx: click.Context, name: str, scopes: tuple[str, ...], as_json: bool
     )
 
 
-@client.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def list_(ctx: click.Context, as_json: bool) -> None:
-    """List clients (never their secrets)."""
-    with opened_storage(settings_from(ctx)) as storage:
-        rows = [
-            {
-                "name": c.name,
-                "client_id": c.client_id,
-                "scopes": " ".join(c.scopes),
-                "created_at": to_iso(c.created_at),
-            }
-            for c in credentials.list_clients(storage.engine)
-        ]
-    table(rows, as_json)
+def _rows(storage: Storage) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": c.name,
+            "client_id": c.client_id,
+            "scopes": " ".join(c.scopes),
+            "created_at": to_iso(c.created_at),
+        }
+        for c in accounts.clients(storage)
+    ]
 
 
-@client.command("delete")
-@click.argument("name")
-@click.pass_context
-def delete(ctx: click.Context, name: str) -> None:
-    """Delete a client and revoke its tokens; the events it sent stay."""
-    with opened_storage(settings_from(ctx)) as storage:
-        if not credentials.delete_client(storage.engine, name):
-            fail(f"client {name!r} does not exist")
-    click.echo(f"deleted client {name!r}")
+list_ = list_command(client, "List clients (never their secrets).", _rows)
+delete = delete_command(
+    client,
+    "client",
+    "Delete a client and revoke its tokens; the events it sent stay.",
+    accounts.delete_client,
+)

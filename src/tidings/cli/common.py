@@ -1,10 +1,11 @@
-"""What every command shares: global options, settings loading, storage and one-line errors."""
+"""What every command shares: global options, settings loading, storage, times, progress and
+one-line errors."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -12,9 +13,9 @@ import click
 
 from tidings import __version__
 from tidings.config import Settings, load
+from tidings.core.store import Storage, open_started
 from tidings.errors import ConfigError, TidingsError
-from tidings.storage import open_storage
-from tidings.storage.base import Storage
+from tidings.model.timeparse import TimestampError, parse_timestamp
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -46,22 +47,75 @@ def settings_from(ctx: click.Context, **flags: Any) -> Settings:
         fail(str(exc), 2)
 
 
+def _started(url: str, option: str | None) -> Storage:
+    # Errors name the option the URL came from, when it came from one.
+    prefix = f"{option}: " if option else ""
+    try:
+        return open_started(url)
+    except ConfigError as exc:
+        fail(f"{prefix}{exc}", 2)
+    except TidingsError as exc:
+        fail(f"{prefix}{exc.detail}")
+
+
 @contextmanager
 def opened_storage(settings: Settings) -> Iterator[Storage]:
     """Storage migrated to head; domain errors become one line and exit status 1."""
-    try:
-        storage = open_storage(settings.resolved_database_url)
-        storage.startup()
-    except ConfigError as exc:
-        fail(str(exc), 2)
-    except TidingsError as exc:
-        fail(exc.detail)
+    storage = _started(settings.resolved_database_url, None)
     try:
         yield storage
     except TidingsError as exc:
         fail(exc.detail)
     finally:
         storage.shutdown()
+
+
+@contextmanager
+def storage_at(url: str, option: str) -> Iterator[Storage]:
+    """Storage at ``url`` (given with ``option``) migrated to head, shut down afterwards."""
+    storage = _started(url, option)
+    try:
+        yield storage
+    finally:
+        storage.shutdown()
+
+
+def time_option(value: str | None, option: str) -> int | None:
+    """A ``--from``/``--to`` time as UTC microseconds; a bad one is a usage error."""
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value)
+    except TimestampError as exc:
+        fail(f"{option}: {exc}", 2)
+
+
+@contextmanager
+def progress(length: int | None, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr, when it is a terminal and the work's length is known."""
+    if length is None or not sys.stderr.isatty():
+        yield lambda done: None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr, show_eta=True) as bar:
+        yield bar.update
+
+
+Rows = Callable[[Storage], list[dict[str, Any]]]
+
+
+def listed(ctx: click.Context, as_json: bool, rows: Rows) -> None:
+    """Print what ``rows`` reads: a table for people, or one JSON array."""
+    with opened_storage(settings_from(ctx)) as storage:
+        found = rows(storage)
+    table(found, as_json)
+
+
+def changed(ctx: click.Context, change: Callable[[Storage], bool], missing: str, done: str) -> None:
+    """Make a change and say ``done``; when there was nothing to change, fail with ``missing``."""
+    with opened_storage(settings_from(ctx)) as storage:
+        if not change(storage):
+            fail(missing)
+    click.echo(done)
 
 
 def emit(as_json: bool, obj: dict[str, Any], text: str) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from tidings.cli.common import emit, fail, opened_storage, settings_from, table
+from tidings.cli.common import emit, fail, opened_storage, settings_from
+from tidings.cli.family import delete_command, list_command
 from tidings.compat.microticks import sessions as microticks
+from tidings.core.store import Storage
 from tidings.model.events import SOURCE_NAME
 from tidings.model.timeparse import to_iso
 
@@ -33,25 +37,19 @@ def create(ctx: click.Context, name: str, as_json: bool) -> None:
     )
 
 
-@consumer.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def list_(ctx: click.Context, as_json: bool) -> None:
-    """List active consumers; ``id`` is the ``consumer_id`` of their sessions."""
-    with opened_storage(settings_from(ctx)) as storage:
-        rows = [
-            {"id": c.id, "name": c.name, "created_at": to_iso(c.created_at)}
-            for c in microticks.list_consumers(storage)
-        ]
-    table(rows, as_json)
+def _rows(storage: Storage) -> list[dict[str, Any]]:
+    return [
+        {"id": c.id, "name": c.name, "created_at": to_iso(c.created_at)}
+        for c in microticks.list_consumers(storage)
+    ]
 
 
-@consumer.command("delete")
-@click.argument("name")
-@click.pass_context
-def delete(ctx: click.Context, name: str) -> None:
-    """Deactivate a consumer: its key then gets "Consumer is not active."; events stay."""
-    with opened_storage(settings_from(ctx)) as storage:
-        if not microticks.delete_consumer(storage, name):
-            fail(f"consumer {name!r} does not exist")
-    click.echo(f"deleted consumer {name!r}")
+list_ = list_command(
+    consumer, "List active consumers; ``id`` is the ``consumer_id`` of their sessions.", _rows
+)
+delete = delete_command(
+    consumer,
+    "consumer",
+    'Deactivate a consumer: its key then gets "Consumer is not active."; events stay.',
+    microticks.delete_consumer,
+)

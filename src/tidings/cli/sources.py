@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from tidings.cli.common import emit, fail, opened_storage, settings_from, table
-from tidings.core.auth import new_secret, secret_hash
+from tidings.cli.common import changed, emit, fail, opened_storage, settings_from
+from tidings.cli.family import delete_command, list_command
+from tidings.core import accounts
+from tidings.core.store import Storage
 from tidings.model.events import SOURCE_NAME
 from tidings.model.timeparse import to_iso
 
@@ -24,9 +28,8 @@ def create(ctx: click.Context, name: str, retention_days: int | None, as_json: b
     """Create a source and print its write key (shown only this once)."""
     if not SOURCE_NAME.match(name):
         fail("name: use 1-100 letters, digits, '.', '_' or '-', starting alnum", 2)
-    key = new_secret("wk_")
     with opened_storage(settings_from(ctx)) as storage:
-        storage.create_source(name, secret_hash(key), retention_days)
+        key = accounts.create_source(storage, name, retention_days)
     emit(
         as_json,
         {"name": name, "write_key": key},
@@ -34,32 +37,20 @@ def create(ctx: click.Context, name: str, retention_days: int | None, as_json: b
     )
 
 
-@source.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def list_(ctx: click.Context, as_json: bool) -> None:
-    """List live sources."""
-    with opened_storage(settings_from(ctx)) as storage:
-        rows = [
-            {
-                "name": s.name,
-                "retention_days": s.retention_days,
-                "created_at": to_iso(s.created_at),
-            }
-            for s in storage.list_sources()
-        ]
-    table(rows, as_json)
+def _rows(storage: Storage) -> list[dict[str, Any]]:
+    return [
+        {"name": s.name, "retention_days": s.retention_days, "created_at": to_iso(s.created_at)}
+        for s in storage.list_sources()
+    ]
 
 
-@source.command("delete")
-@click.argument("name")
-@click.pass_context
-def delete(ctx: click.Context, name: str) -> None:
-    """Revoke a source's key; its stored events stay."""
-    with opened_storage(settings_from(ctx)) as storage:
-        if not storage.delete_source(name):
-            fail(f"source {name!r} does not exist")
-    click.echo(f"deleted source {name!r}")
+list_ = list_command(source, "List live sources.", _rows)
+delete = delete_command(
+    source,
+    "source",
+    "Revoke a source's key; its stored events stay.",
+    lambda storage, name: storage.delete_source(name),
+)
 
 
 @source.command("update")
@@ -73,10 +64,10 @@ def delete(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def update(ctx: click.Context, name: str, retention_days: int) -> None:
     """Change a source's retention; the server prunes to it on its next pass."""
-    from tidings.storage.source_retention import set_source_retention
-
-    with opened_storage(settings_from(ctx)) as storage:
-        if not set_source_retention(storage.engine, name, retention_days or None):
-            fail(f"source {name!r} does not exist")
     keeps = f"{retention_days} days" if retention_days else "as the global setting says"
-    click.echo(f"source {name!r} keeps events {keeps}")
+    changed(
+        ctx,
+        lambda storage: accounts.set_retention(storage, name, retention_days or None),
+        f"source {name!r} does not exist",
+        f"source {name!r} keeps events {keeps}",
+    )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from tidings.cli.common import emit, fail, opened_storage, settings_from, table
-from tidings.core.accounts import issue_api_token
+from tidings.cli.common import changed, emit, listed, opened_storage, settings_from
+from tidings.core import accounts
 from tidings.model.timeparse import to_iso
-from tidings.storage import credentials
 
 
 @click.group()
@@ -23,7 +22,7 @@ def token() -> None:
 def create(ctx: click.Context, username: str, label: str | None, as_json: bool) -> None:
     """Create a token and print it (shown only this once)."""
     with opened_storage(settings_from(ctx)) as storage:
-        token_id, secret = issue_api_token(storage, username, label)
+        token_id, secret = accounts.issue_api_token(storage, username, label)
     emit(
         as_json,
         {"token": secret, "id": token_id, "user": username},
@@ -37,8 +36,10 @@ def create(ctx: click.Context, username: str, label: str | None, as_json: bool) 
 @click.pass_context
 def list_(ctx: click.Context, username: str | None, as_json: bool) -> None:
     """List live tokens (never the secrets)."""
-    with opened_storage(settings_from(ctx)) as storage:
-        rows = [
+    listed(
+        ctx,
+        as_json,
+        lambda storage: [
             {
                 "id": t.id,
                 "user": t.username,
@@ -46,9 +47,9 @@ def list_(ctx: click.Context, username: str | None, as_json: bool) -> None:
                 "label": t.label or "",
                 "created_at": to_iso(t.created_at),
             }
-            for t in credentials.list_api_tokens(storage.engine, username)
-        ]
-    table(rows, as_json)
+            for t in accounts.api_tokens(storage, username)
+        ],
+    )
 
 
 @token.command("revoke")
@@ -56,7 +57,9 @@ def list_(ctx: click.Context, username: str | None, as_json: bool) -> None:
 @click.pass_context
 def revoke(ctx: click.Context, token_id: int) -> None:
     """Revoke a token by id; servers stop accepting it within seconds (their cache TTL)."""
-    with opened_storage(settings_from(ctx)) as storage:
-        if not credentials.revoke_api_token(storage.engine, token_id):
-            fail(f"token {token_id} does not exist or is already revoked")
-    click.echo(f"revoked token {token_id}")
+    changed(
+        ctx,
+        lambda storage: accounts.revoke_api_token(storage, token_id),
+        f"token {token_id} does not exist or is already revoked",
+        f"revoked token {token_id}",
+    )

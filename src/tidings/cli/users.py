@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from tidings.cli.common import emit, fail, opened_storage, settings_from, table
+from tidings.cli.common import emit, fail, opened_storage, settings_from
+from tidings.cli.family import delete_command, list_command
 from tidings.core.auth import ROLES, check_role, hash_password
+from tidings.core.store import Storage
 from tidings.model.timeparse import to_iso
 
 
@@ -39,28 +43,17 @@ def create(
     emit(as_json, {"username": username, "role": role}, f"created {role} {username!r}")
 
 
-@user.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def list_(ctx: click.Context, as_json: bool) -> None:
-    """List users and their roles."""
-    with opened_storage(settings_from(ctx)) as storage:
-        rows = [
-            {"username": u.username, "role": u.role, "created_at": to_iso(u.created_at)}
-            for u in storage.list_users()
-        ]
-    table(rows, as_json)
+def _rows(storage: Storage) -> list[dict[str, Any]]:
+    return [
+        {"username": u.username, "role": u.role, "created_at": to_iso(u.created_at)}
+        for u in storage.list_users()
+    ]
 
 
-@user.command("delete")
-@click.argument("username")
-@click.pass_context
-def delete(ctx: click.Context, username: str) -> None:
-    """Delete a user."""
-    with opened_storage(settings_from(ctx)) as storage:
-        if not storage.delete_user(username):
-            fail(f"user {username!r} does not exist")
-    click.echo(f"deleted user {username!r}")
+list_ = list_command(user, "List users and their roles.", _rows)
+delete = delete_command(
+    user, "user", "Delete a user.", lambda storage, name: storage.delete_user(name), "username"
+)
 
 
 @user.command("set-password")

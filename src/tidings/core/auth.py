@@ -132,23 +132,24 @@ class Authenticator:
         self._tokens: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
 
+    def _remember_unknown(self, name: str, now: float) -> None:
+        # Misses are remembered too, so a flood of made-up keys costs a dict lookup, not a
+        # database query each. Keys and tokens are random, so a miss cannot turn into a hit
+        # later (a new source gets a new key); the bound keeps the memory fixed.
+        with self._lock:
+            if len(self._unknown) >= UNKNOWN_KEYS_MAX:
+                self._unknown.clear()
+            self._unknown[name] = now + self.ttl
+
     def source_for_key(self, key: str) -> Source | None:
+        cached = self.cached_source(key)
+        if cached is not None:
+            return cached if isinstance(cached, Source) else None
         digest = secret_hash(key)
         now = time.monotonic()
-        hit = self._sources.get(digest)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        if self._unknown.get(digest, 0.0) > now:
-            return None
         source = self.storage.source_by_key_hash(digest)
         if source is None or source.key_hash is None or not same(source.key_hash, digest):
-            # Remember misses too, so a flood of made-up keys costs a dict lookup, not a
-            # database query each. Keys are random, so a miss cannot turn into a hit later
-            # (a new source gets a new key); the bound keeps the memory fixed.
-            with self._lock:
-                if len(self._unknown) >= UNKNOWN_KEYS_MAX:
-                    self._unknown.clear()
-                self._unknown[digest] = now + self.ttl
+            self._remember_unknown(digest, now)
             return None
         with self._lock:
             self._sources[digest] = (now + self.ttl, source)
@@ -206,7 +207,7 @@ class Authenticator:
         hit = self._tokens.get(digest)
         if hit is not None and hit[0] > now:
             return hit[1]
-        # Unknown tokens are remembered like unknown write keys (random, so never a hit later).
+        # Unknown tokens are remembered like unknown write keys.
         if self._unknown.get("t" + digest, 0.0) > now:
             return None
         found: Principal | None = None
@@ -228,13 +229,11 @@ class Authenticator:
                     credential=f"client:{oauth.client_id}",
                 )
                 until = min(until, now + (oauth.expires_at - wall) / 1e6)
-        with self._lock:
-            if found is not None:
+        if found is None:
+            self._remember_unknown("t" + digest, now)
+        else:
+            with self._lock:
                 self._tokens[digest] = (until, found)
-            else:
-                if len(self._unknown) >= UNKNOWN_KEYS_MAX:
-                    self._unknown.clear()
-                self._unknown["t" + digest] = now + self.ttl
         return found
 
     def forget(self) -> None:

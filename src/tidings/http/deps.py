@@ -13,12 +13,12 @@ from starlette.requests import Request
 from tidings.config import Settings
 from tidings.core.auth import Authenticator, Principal, secret_hash
 from tidings.core.ratelimit import RateLimiter
+from tidings.core.store import Storage
 from tidings.core.writer import Writer
 from tidings.errors import Forbidden, RateLimited, Unauthenticated
 from tidings.http.headers import header
 from tidings.http.metrics import Metrics
 from tidings.model.records import Source, User
-from tidings.storage.base import Storage
 
 
 @dataclass

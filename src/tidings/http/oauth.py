@@ -15,13 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.core.auth import SCOPES, new_secret, same, secret_hash
+from tidings.core import oauth
+from tidings.core.auth import SCOPES
+from tidings.core.oauth import OAuthClient
 from tidings.errors import Invalid, TooLarge
 from tidings.http.body import read_body
 from tidings.http.deps import basic_auth, limit_anonymous, limit_credential, runtime
-from tidings.model.timeparse import now_us
-from tidings.storage import credentials
-from tidings.storage.credentials import OAuthClient
 
 #: Lifetime of an access token, as the original token endpoint granted.
 TOKEN_TTL_S = 36000
@@ -62,22 +61,12 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, st
     return None
 
 
-def _verify(engine_client: OAuthClient | None, secret: str) -> OAuthClient | None:
-    digest = secret_hash(secret)
-    if engine_client is None:
-        # Same work either way, so timing does not tell which client ids exist.
-        same(digest, secret_hash("absent"))
-        return None
-    return engine_client if same(engine_client.secret_hash, digest) else None
-
-
 async def _authenticate(request: Request, form: dict[str, str]) -> OAuthClient | None:
     given = _client_credentials(request, form)
     if given is None:
         return None
-    engine = runtime(request).storage.engine
-    found = await run_in_threadpool(credentials.get_client, engine, given[0])
-    return _verify(found, given[1])
+    storage = runtime(request).storage
+    return await run_in_threadpool(oauth.authenticate_client, storage, *given)
 
 
 async def issue_token(request: Request) -> Response:
@@ -100,14 +89,8 @@ async def issue_token(request: Request) -> Response:
         return _error(400, "invalid_scope")
     else:
         scopes = tuple(scope for scope in SCOPES if scope in asked)
-    token = new_secret("ot_")
-    await run_in_threadpool(
-        credentials.create_oauth_token,
-        runtime(request).storage.engine,
-        client.id,
-        secret_hash(token),
-        scopes,
-        now_us() + TOKEN_TTL_S * 1_000_000,
+    token = await run_in_threadpool(
+        oauth.issue_access_token, runtime(request).storage, client, scopes, TOKEN_TTL_S
     )
     answer = {
         "access_token": token,
@@ -132,9 +115,7 @@ async def revoke_token(request: Request) -> Response:
     if not token:
         return _error(400, "invalid_request", "token is required")
     rt = runtime(request)
-    await run_in_threadpool(
-        credentials.revoke_oauth_token, rt.storage.engine, secret_hash(token), client.id
-    )
+    await run_in_threadpool(oauth.revoke_access_token, rt.storage, client, token)
     # This process forgets at once; others within the cache TTL (Authenticator.ttl).
     rt.auth.forget()
     return Response(b"", status_code=200, headers=_NO_STORE)

@@ -5,7 +5,7 @@ Compat slices keep their own maps; ``tidings/routes.py`` joins them all into the
 
 from __future__ import annotations
 
-from tidings.http import cors, oauth, openapi, snippet
+from tidings.http import apidocs, cors, oauth, openapi, snippet
 from tidings.http.api import aggregates, erase, events, live, system
 from tidings.http.dashboard import routes as dashboard
 from tidings.http.routing import Entry, endpoint
@@ -23,7 +23,7 @@ ROUTES: list[Entry] = [
     endpoint("/readyz", system.readyz, "GET"),
     endpoint("/metrics", system.metrics, "GET"),
     endpoint("/openapi.json", openapi.openapi_json, "GET"),
-    endpoint("/docs", openapi.docs, "GET"),
+    endpoint("/docs", apidocs.docs, "GET"),
     endpoint("/tidings.js", snippet.tidings_js, "GET"),
     endpoint("/o/token/", oauth.issue_token, "POST"),
     endpoint("/o/revoke_token/", oauth.revoke_token, "POST"),

@@ -1,12 +1,12 @@
-"""Dashboard reads the Storage interface does not offer (the newest event id, per-session
-summaries) and the per-source retention edit. Portable SQLAlchemy Core, for every engine.
+"""Dashboard reads the Storage interface does not offer: the newest event id and per-session
+summaries. Portable SQLAlchemy Core, for every engine.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, case, func, select, update
+from sqlalchemy import Engine, case, func, select
 
 from tidings.storage.schema import events, sources, streams
 
@@ -75,15 +75,3 @@ def session_summaries(
         )
         for row in rows
     ]
-
-
-def set_source_retention(engine: Engine, name: str, days: int | None) -> bool:
-    """Set (None: clear, so the global setting applies) a live source's retention; False when
-    there is no such source."""
-    with engine.begin() as conn:
-        result = conn.execute(
-            update(sources)
-            .where(sources.c.name == name, sources.c.deleted_at.is_(None))
-            .values(retention_days=days)
-        )
-    return result.rowcount > 0

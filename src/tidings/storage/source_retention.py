@@ -1,4 +1,5 @@
-"""A source's own retention setting (``tidings source update NAME --retention-days N``)."""
+"""A source's own retention setting: ``tidings source update`` and the dashboard's sources
+page."""
 
 from __future__ import annotations
 

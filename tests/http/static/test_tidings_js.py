@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
+from threading import Event, Thread
 from typing import Any
 
 import httpx
@@ -89,16 +89,6 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def _wait_for(fetch: Callable[[], list[dict[str, Any]]], count: int) -> list[dict[str, Any]]:
-    """Poll the native API until ``count`` events are there (bounded; no timing asserted)."""
-    deadline = time.monotonic() + 20
-    events = fetch()
-    while len(events) < count and time.monotonic() < deadline:
-        time.sleep(0.1)
-        events = fetch()
-    return events
-
-
 def _fetcher(server: Server, source: str) -> Callable[[], list[dict[str, Any]]]:
     def fetch() -> list[dict[str, Any]]:
         answer = httpx.get(
@@ -108,6 +98,21 @@ def _fetcher(server: Server, source: str) -> Callable[[], list[dict[str, Any]]]:
         return events
 
     return fetch
+
+
+def _arrived(server: Server, source: str, count: int) -> list[dict[str, Any]]:
+    """The events of ``source``, once ``count`` have been committed: the live stream replays
+    the stored ones, then sends each new one as it commits (bounded; no timing asserted)."""
+    deadline = time.monotonic() + 20
+    seen = 0
+    params = {"source": source, "after": "0", "format": "ndjson"}
+    url = f"{server.url}/api/v1/live"
+    with httpx.stream("GET", url, params=params, auth=server.admin, timeout=20) as live:
+        for line in live.iter_lines():
+            seen += bool(line.strip())  # blank lines are keepalives
+            if seen >= count or time.monotonic() > deadline:
+                break
+    return _fetcher(server, source)()
 
 
 def _publish(site: dict[str, str], path: str, server_url: str, key: str, extra: str = "") -> str:
@@ -122,7 +127,7 @@ def test_page_view_click_and_custom_event_arrive_in_one_session(server, site, pa
     page.evaluate("tidings.track('signup', {plan: 'pro'}, 3)")
     session = page.evaluate("tidings.sessionId")
     page.evaluate("tidings.flush()")
-    events = _wait_for(_fetcher(server, "browser-basic"), 3)
+    events = _arrived(server, "browser-basic", 3)
     by_name = {e["name"]: e for e in events}
     assert sorted(by_name) == ["click", "pageView", "signup"]
     assert {e["namespace"] for e in events} == {"shop"}
@@ -153,7 +158,7 @@ def test_events_pending_at_unload_are_sent_by_beacon(server, site, page) -> None
     # Navigate away at once: the 1 s batch timer never fires, only pagehide can send it.
     page.click("#away")
     page.wait_for_url("**/other")
-    events = _wait_for(_fetcher(server, "browser-unload"), 2)
+    events = _arrived(server, "browser-unload", 2)
     assert sorted(e["name"] for e in events) == ["click", "leaving"]
 
 
@@ -180,6 +185,8 @@ class RefusingProxy:
     def __init__(self, upstream: str) -> None:
         self.posts = 0
         self.answered = 0
+        #: Set once the first (lost) answer and the resend's answer have both gone out.
+        self.both_answered = Event()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -202,6 +209,8 @@ class RefusingProxy:
                 self.end_headers()
                 self.wfile.write(content)
                 proxy.answered += 1
+                if proxy.answered >= 2:
+                    proxy.both_answered.set()
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -218,9 +227,7 @@ def test_batch_whose_answer_is_lost_is_resent_and_stored_once(server, site, page
         extra = f'data-host="{proxy.url}" data-clicks="false"'
         page.goto(_publish(site, "/retry", server.url, key, extra))
         page.evaluate("tidings.track('checkout'); tidings.flush()")
-        deadline = time.monotonic() + 20
-        while proxy.answered < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        proxy.both_answered.wait(20)
         assert proxy.posts == 2
         # The resend carried the same message ids, so nothing was stored twice.
         events = _fetcher(server, "browser-retry")()

@@ -4,19 +4,20 @@ in the answer to the form that created them, and never put in a URL."""
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from tidings.core.auth import check_role, hash_password, new_secret, secret_hash
-from tidings.errors import Forbidden, Invalid, NotFound
-from tidings.http.dashboard.auth import Visitor, check_csrf, read_form
-from tidings.http.dashboard.render import page, render
+from tidings.core import accounts
+from tidings.core.auth import check_role, hash_password
+from tidings.errors import Forbidden, Invalid
+from tidings.http.dashboard.auth import Visitor
+from tidings.http.dashboard.edits import admin_form, changed, listing, new_name
+from tidings.http.dashboard.render import page
 from tidings.http.deps import runtime
 from tidings.model.events import SOURCE_NAME
-from tidings.model.timeparse import to_iso
-from tidings.storage.activity import set_source_retention
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,149}$")
 
@@ -25,15 +26,14 @@ def _sources_page(
     request: Request, who: Visitor, created: dict[str, str] | None = None, status: int = 200
 ) -> Response:
     rt = runtime(request)
-    return render(
+    return listing(
         request,
-        "admin_sources.html",
         who,
-        status=status,
+        "admin_sources.html",
+        created,
+        status,
         sources=rt.storage.list_sources(),
-        created=created,
         global_retention=rt.settings.retention_days,
-        iso=to_iso,
     )
 
 
@@ -58,51 +58,36 @@ def _retention(raw: str) -> int | None:
 
 @page(admin=True)
 async def create_source(request: Request, who: Visitor) -> Response:
-    form = await read_form(request)
-    check_csrf(form, who)
-    name = form.get("name", "").strip()
-    if not SOURCE_NAME.match(name):
-        raise Invalid.field("name", "use 1-100 letters, digits, '.', '_' or '-', starting alnum")
+    form = await admin_form(request, who)
+    rule = "use 1-100 letters, digits, '.', '_' or '-', starting alnum"
+    name = new_name(form, "name", SOURCE_NAME, rule)
     retention = _retention(form.get("retention_days", ""))
-    key = new_secret("wk_")
-    rt = runtime(request)
-    await run_in_threadpool(rt.storage.create_source, name, secret_hash(key), retention)
+    storage = runtime(request).storage
+    key = await run_in_threadpool(accounts.create_source, storage, name, retention)
     created = {"name": name, "secret": key}
     return await run_in_threadpool(_sources_page, request, who, created, 201)
 
 
 @page(admin=True)
 async def revoke_source(request: Request, who: Visitor) -> Response:
-    form = await read_form(request)
-    check_csrf(form, who)
-    rt = runtime(request)
-    if not await run_in_threadpool(rt.storage.delete_source, form.get("name", "")):
-        raise NotFound(f"source {form.get('name')!r} does not exist")
-    # Drop cached keys so the revoked key stops working in this process right away.
-    rt.auth.forget()
-    return RedirectResponse("/admin/sources", status_code=303)
+    form = await admin_form(request, who)
+    delete = partial(runtime(request).storage.delete_source, form.get("name", ""))
+    missing = f"source {form.get('name')!r} does not exist"
+    return await changed(request, delete, missing, "/admin/sources")
 
 
 @page(admin=True)
 async def set_retention(request: Request, who: Visitor) -> Response:
-    form = await read_form(request)
-    check_csrf(form, who)
+    form = await admin_form(request, who)
     days = _retention(form.get("retention_days", ""))
-    engine = runtime(request).storage.engine
-    if not await run_in_threadpool(set_source_retention, engine, form.get("name", ""), days):
-        raise NotFound(f"source {form.get('name')!r} does not exist")
-    return RedirectResponse("/admin/sources", status_code=303)
+    change = partial(accounts.set_retention, runtime(request).storage, form.get("name", ""), days)
+    missing = f"source {form.get('name')!r} does not exist"
+    return await changed(request, change, missing, "/admin/sources", forget=False)
 
 
 def _users_page(request: Request, who: Visitor, status: int = 200) -> Response:
-    return render(
-        request,
-        "admin_users.html",
-        who,
-        status=status,
-        users=runtime(request).storage.list_users(),
-        iso=to_iso,
-    )
+    users = runtime(request).storage.list_users()
+    return listing(request, who, "admin_users.html", None, status, users=users)
 
 
 @page(admin=True)
@@ -112,11 +97,9 @@ async def users(request: Request, who: Visitor) -> Response:
 
 @page(admin=True)
 async def create_user(request: Request, who: Visitor) -> Response:
-    form = await read_form(request)
-    check_csrf(form, who)
-    username = form.get("username", "").strip()
-    if not USERNAME.match(username):
-        raise Invalid.field("username", "use 1-150 letters, digits or . _ @ + -, starting alnum")
+    form = await admin_form(request, who)
+    rule = "use 1-150 letters, digits or . _ @ + -, starting alnum"
+    username = new_name(form, "username", USERNAME, rule)
     role = check_role(form.get("role", ""))
     password_hash = hash_password(form.get("password", ""))
     await run_in_threadpool(runtime(request).storage.create_user, username, password_hash, role)
@@ -125,26 +108,19 @@ async def create_user(request: Request, who: Visitor) -> Response:
 
 @page(admin=True)
 async def delete_user(request: Request, who: Visitor) -> Response:
-    form = await read_form(request)
-    check_csrf(form, who)
+    form = await admin_form(request, who)
     username = form.get("username", "")
     if username == who.username:
         raise Forbidden("You cannot delete your own account; ask another admin.")
-    rt = runtime(request)
-    if not await run_in_threadpool(rt.storage.delete_user, username):
-        raise NotFound(f"user {username!r} does not exist")
-    rt.auth.forget()
-    return RedirectResponse("/admin/users", status_code=303)
+    delete = partial(runtime(request).storage.delete_user, username)
+    return await changed(request, delete, f"user {username!r} does not exist", "/admin/users")
 
 
 @page(admin=True)
 async def set_password(request: Request, who: Visitor) -> Response:
-    form = await read_form(request)
-    check_csrf(form, who)
+    form = await admin_form(request, who)
     username = form.get("username", "")
-    password_hash = hash_password(form.get("password", ""))
-    rt = runtime(request)
-    if not await run_in_threadpool(rt.storage.set_password, username, password_hash):
-        raise NotFound(f"user {username!r} does not exist")
-    rt.auth.forget()
-    return RedirectResponse("/admin/users", status_code=303)
+    change = partial(
+        runtime(request).storage.set_password, username, hash_password(form.get("password", ""))
+    )
+    return await changed(request, change, f"user {username!r} does not exist", "/admin/users")

@@ -4,19 +4,19 @@ the form that created them."""
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from tidings.core import accounts
 from tidings.core.auth import SCOPES
-from tidings.errors import Invalid, NotFound
-from tidings.http.dashboard.auth import Visitor, check_csrf, read_form, read_pairs
-from tidings.http.dashboard.render import page, render
+from tidings.errors import Invalid
+from tidings.http.dashboard.auth import Visitor, check_csrf, read_pairs
+from tidings.http.dashboard.edits import admin_form, changed, listing, new_name
+from tidings.http.dashboard.render import page
 from tidings.http.deps import runtime
-from tidings.model.timeparse import to_iso
-from tidings.storage import credentials
 
 CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,93}$")
 
@@ -25,15 +25,14 @@ def _tokens_page(
     request: Request, who: Visitor, created: dict[str, str] | None = None, status: int = 200
 ) -> Response:
     storage = runtime(request).storage
-    return render(
+    return listing(
         request,
-        "admin_tokens.html",
         who,
-        status=status,
-        tokens=credentials.list_api_tokens(storage.engine),
+        "admin_tokens.html",
+        created,
+        status,
+        tokens=accounts.api_tokens(storage),
         users=storage.list_users(),
-        created=created,
-        iso=to_iso,
     )
 
 
@@ -44,8 +43,7 @@ async def tokens(request: Request, who: Visitor) -> Response:
 
 @page(admin=True)
 async def create_token(request: Request, who: Visitor) -> Response:
-    form = await read_form(request)
-    check_csrf(form, who)
+    form = await admin_form(request, who)
     username = form.get("username", "")
     label = form.get("label", "").strip() or None
     if label is not None and len(label) > 200:
@@ -58,31 +56,22 @@ async def create_token(request: Request, who: Visitor) -> Response:
 
 @page(admin=True)
 async def revoke_token(request: Request, who: Visitor) -> Response:
-    form = await read_form(request)
-    check_csrf(form, who)
+    form = await admin_form(request, who)
     try:
         token_id = int(form.get("id", ""))
     except ValueError:
         raise Invalid.field("id", "must be a token id") from None
-    rt = runtime(request)
-    if not await run_in_threadpool(credentials.revoke_api_token, rt.storage.engine, token_id):
-        raise NotFound(f"token {token_id} does not exist or is already revoked")
-    rt.auth.forget()
-    return RedirectResponse("/admin/tokens", status_code=303)
+    revoke = partial(accounts.revoke_api_token, runtime(request).storage, token_id)
+    missing = f"token {token_id} does not exist or is already revoked"
+    return await changed(request, revoke, missing, "/admin/tokens")
 
 
 def _clients_page(
     request: Request, who: Visitor, created: dict[str, str] | None = None, status: int = 200
 ) -> Response:
-    return render(
-        request,
-        "admin_clients.html",
-        who,
-        status=status,
-        clients=credentials.list_clients(runtime(request).storage.engine),
-        scopes=SCOPES,
-        created=created,
-        iso=to_iso,
+    found = accounts.clients(runtime(request).storage)
+    return listing(
+        request, who, "admin_clients.html", created, status, clients=found, scopes=SCOPES
     )
 
 
@@ -96,9 +85,8 @@ async def create_client(request: Request, who: Visitor) -> Response:
     pairs = await read_pairs(request)
     form, scopes = dict(pairs), [value for key, value in pairs if key == "scope"]
     check_csrf(form, who)
-    name = form.get("name", "").strip()
-    if not CLIENT_NAME.match(name):
-        raise Invalid.field("name", "use 1-94 letters, digits, '.', '_' or '-', starting alnum")
+    rule = "use 1-94 letters, digits, '.', '_' or '-', starting alnum"
+    name = new_name(form, "name", CLIENT_NAME, rule)
     if not scopes:
         raise Invalid.field("scope", f"pick at least one of {', '.join(SCOPES)}")
     storage = runtime(request).storage
@@ -109,12 +97,7 @@ async def create_client(request: Request, who: Visitor) -> Response:
 
 @page(admin=True)
 async def delete_client(request: Request, who: Visitor) -> Response:
-    form = await read_form(request)
-    check_csrf(form, who)
-    rt = runtime(request)
-    if not await run_in_threadpool(
-        credentials.delete_client, rt.storage.engine, form.get("name", "")
-    ):
-        raise NotFound(f"client {form.get('name')!r} does not exist")
-    rt.auth.forget()
-    return RedirectResponse("/admin/clients", status_code=303)
+    form = await admin_form(request, who)
+    delete = partial(accounts.delete_client, runtime(request).storage, form.get("name", ""))
+    missing = f"client {form.get('name')!r} does not exist"
+    return await changed(request, delete, missing, "/admin/clients")

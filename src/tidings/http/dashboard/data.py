@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tidings.core.activity import latest_event_id
 from tidings.core.query import event_dict
 from tidings.errors import Unauthenticated
 from tidings.http.api.live import open_stream
@@ -20,7 +21,6 @@ from tidings.http.dashboard.overview import overview
 from tidings.http.deps import runtime
 from tidings.http.stream import LiveResponse
 from tidings.model.timeparse import now_us
-from tidings.storage.activity import latest_event_id
 
 #: How far back (in ids) a fresh live tail looks for recent events to show first.
 TAIL_WINDOW = 2000
@@ -60,7 +60,7 @@ async def tail_events(request: Request) -> Response:
             after = int_param(params, "after", 0, 0, 2**63 - 1)
             events = storage.list_events(flt, after, limit)
         else:
-            latest = latest_event_id(storage.engine)
+            latest = latest_event_id(storage)
             events = storage.list_events(flt, max(0, latest - TAIL_WINDOW), TAIL_WINDOW)[-limit:]
             after = latest
         cursor = events[-1].id if events else after

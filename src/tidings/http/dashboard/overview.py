@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tidings.core.aggregate import AggregateQuery, aggregate
+from tidings.core.store import Storage
 from tidings.model.records import EventFilter
-from tidings.storage.base import Storage
 
 MINUTE = 60_000_000
 DAY = 24 * 60 * MINUTE

@@ -9,6 +9,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from tidings.core.activity import session_summaries
 from tidings.core.aggregate import FUNCTIONS, aggregate
 from tidings.core.buckets import GRANULARITIES
 from tidings.errors import Invalid, RateLimited, TidingsError
@@ -21,7 +22,6 @@ from tidings.http.deps import check_password, limit_anonymous, runtime
 from tidings.http.problems import status_of
 from tidings.model.records import EventFilter
 from tidings.model.timeparse import now_us, to_iso
-from tidings.storage.activity import session_summaries
 
 DAY_US = 86_400_000_000
 
@@ -159,7 +159,7 @@ async def sessions(request: Request, who: Visitor) -> Response:
         raise Invalid.field("days", "must be 1, 7, 30 or 365")
     since = now_us() - int(days) * DAY_US
     rows = await run_in_threadpool(
-        session_summaries, runtime(request).storage.engine, namespace or None, since, 200
+        session_summaries, runtime(request).storage, namespace or None, since, 200
     )
     return render(
         request,
