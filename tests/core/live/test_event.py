@@ -26,7 +26,9 @@ from tidings.model.records import EventFilter
         (EventFilter(props=(("plan", "pro"),)), event(properties={}), False),
     ],
 )
-def test_matches_applies_the_list_filters(flt: EventFilter, item: LiveEvent, expected: bool) -> None:
+def test_matches_applies_the_list_filters(
+    flt: EventFilter, item: LiveEvent, expected: bool
+) -> None:
     assert matches(flt, item) is expected
 
 

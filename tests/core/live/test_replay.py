@@ -73,8 +73,14 @@ def test_an_overflow_while_replaying_reads_storage_again_instead_of_failing() ->
     async def scenario() -> tuple[list[bytes], list[int]]:
         sub = _sub(limit=1)
         feed = _Pages([1, 2, 3], page=5)
-        # Commits arrive faster than the replay reads: the buffer overflows once...
-        feed.during = lambda: (sub.offer([2]), sub.offer([3]), setattr(feed, "during", None))
+
+        def commits_outrun_the_replay() -> None:
+            # Commits arrive faster than the replay reads: the buffer overflows once...
+            sub.offer([2])
+            sub.offer([3])
+            feed.during = None
+
+        feed.during = commits_outrun_the_replay
         body = replay_then_follow(sub, feed, NDJSON, SLOW, cursor=0)
         got = await _take(body, 1)
         feed.stored.append(4)  # ...and storage has everything, also what came meanwhile
@@ -127,7 +133,7 @@ class _Storage:
 def _stored(event_id: int) -> StoredEvent:
     return StoredEvent(
         id=event_id, message_id="m", source="web", namespace="n", name="e", timestamp=5,
-        received_at=5, value=1.0, properties={}, context={}, user_id=None,
+        received_at=5, value=1.0, properties="{}", context="{}", user_id=None,
         anonymous_id=None, session_id=None,
     )  # fmt: skip
 

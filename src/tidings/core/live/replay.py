@@ -96,6 +96,8 @@ class EventFeed:
         self.framing = framing
 
     async def catch_up(self, cursor: int) -> tuple[bytes, int, bool]:
+        # anyio's worker threads are the ones the app's other blocking calls share (the web
+        # framework runs on them), not the loop's small default executor.
         rows = await to_thread.run_sync(self.storage.list_events, self.filter, cursor, REPLAY_PAGE)
         if not rows:
             return b"", cursor, False
