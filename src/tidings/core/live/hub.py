@@ -43,6 +43,8 @@ S = TypeVar("S", bound=Subscription[Any])
 
 
 class Hub:
+    """One per process; the app starts it once extensions have registered with it."""
+
     def __init__(
         self,
         bus: Bus,
