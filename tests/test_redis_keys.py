@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from tidings.app import open_buckets
 from tidings.bus.redis import RedisBus
-from tidings.core.ratelimit import RATE_LIMITS, open_buckets
+from tidings.bus.redis.buckets import RATE_LIMITS
 from tidings.redis_keys import key_prefix
 
 

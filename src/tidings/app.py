@@ -11,11 +11,12 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
 from tidings.bus import open_bus
+from tidings.compat.openslides.live import SystemLive
 from tidings.config import Settings
 from tidings.core.auth import Authenticator
 from tidings.core.bootstrap import ensure_admin
 from tidings.core.live import Hub
-from tidings.core.ratelimit import RateLimiter, open_buckets
+from tidings.core.ratelimit import Buckets, MemoryBuckets, RateLimiter
 from tidings.core.retention import Pruner
 from tidings.core.sealing import Sealer
 from tidings.core.writer import Writer
@@ -55,9 +56,12 @@ def create_app(settings: Settings) -> HotPath:
             open_bus(settings.bus_url, scope),
             storage,
             buffer=settings.live_buffer_events,
+            keepalive=float(settings.live_keepalive_s),
+        )
+        app.state.system_live = SystemLive(
+            hub,
             applause_interval=settings.applause_interval_ms / 1000,
             applause_window=float(settings.applause_window_s),
-            keepalive=float(settings.live_keepalive_s),
         )
         await hub.start()
         app.state.live = hub
@@ -110,3 +114,18 @@ def create_app(settings: Settings) -> HotPath:
         lifespan=lifespan,
     )
     return HotPath(app, HOT_ROUTES)
+
+
+def open_buckets(url: str, scope: str = "") -> Buckets:
+    """Rate-limit buckets: ``redis://``/``rediss://`` share them through Redis; anything else
+    keeps them in this process. ``scope`` (the installation id) keeps installations sharing
+    one Redis apart."""
+    if url.startswith(("redis://", "rediss://")):
+        try:
+            from tidings.bus.redis.buckets import scoped_buckets
+        except ImportError:  # pragma: no cover - depends on the installed extras
+            raise RuntimeError(
+                "a redis:// rate-limit URL needs redis-py: pip install 'tidings[redis]'"
+            ) from None
+        return scoped_buckets(url, scope)
+    return MemoryBuckets()

@@ -1,12 +1,11 @@
-"""Token buckets: in process (with an injected clock) and shared through Redis."""
+"""The rate limiter and its in-process token buckets (with an injected clock)."""
 
 from __future__ import annotations
 
 import asyncio
-import secrets
 
-from tests.services import redis_url
-from tidings.core.ratelimit import MemoryBuckets, RateLimiter, RedisBuckets, open_buckets
+from tidings.bus.redis.buckets import RedisBuckets
+from tidings.core.ratelimit import Buckets, MemoryBuckets, RateLimiter
 
 
 def test_a_bucket_allows_its_burst_then_says_how_long_to_wait() -> None:
@@ -55,78 +54,6 @@ def test_the_limiter_rounds_waits_up_to_whole_seconds() -> None:
     assert first == 0 and 59 <= second <= 60
 
 
-def test_open_buckets_picks_the_backend_by_url() -> None:
-    assert isinstance(open_buckets("memory://"), MemoryBuckets)
-    assert isinstance(open_buckets(""), MemoryBuckets)
-
-
-def test_redis_buckets_of_two_installations_are_separate() -> None:
-    url = redis_url()
-    scope = secrets.token_hex(4)
-    key = "credential-hash"
-
-    async def takes() -> list[float]:
-        ours, ours_too = open_buckets(url, f"{scope}a"), open_buckets(url, f"{scope}a")
-        neighbours = open_buckets(url, f"{scope}b")
-        try:
-            # One token each: our second take waits, the neighbour's first does not.
-            return [
-                await ours.take(key, 1 / 60, 1),
-                await ours_too.take(key, 1 / 60, 1),
-                await neighbours.take(key, 1 / 60, 1),
-            ]
-        finally:
-            for buckets in (ours, ours_too, neighbours):
-                await buckets.close()
-
-    first, second, neighbour = asyncio.run(takes())
-    assert first == 0
-    assert second > 0
-    assert neighbour == 0
-
-
-def test_redis_buckets_are_shared_between_limiters() -> None:
-    url = redis_url()
-    prefix = f"test:{secrets.token_hex(6)}:"
-
-    async def run() -> list[int]:
-        first = RateLimiter(
-            RedisBuckets(url, prefix), rate=1 / 60, burst=2, anon_rate=1, anon_burst=1
-        )
-        second = RateLimiter(
-            RedisBuckets(url, prefix), rate=1 / 60, burst=2, anon_rate=1, anon_burst=1
-        )
-        try:
-            return [
-                await first.credential("c"),
-                await second.credential("c"),
-                await first.credential("c"),
-                await second.credential("c"),
-                await second.credential("other"),
-            ]
-        finally:
-            await first.close()
-            await second.close()
-
-    waits = asyncio.run(run())
-    assert waits[:2] == [0, 0]
-    assert all(w >= 1 for w in waits[2:4])
-    assert waits[4] == 0
-
-
-def test_redis_outage_lets_requests_through() -> None:
-    async def run() -> int:
-        limiter = RateLimiter(
-            RedisBuckets("redis://127.0.0.1:1/0"), rate=1, burst=1, anon_rate=1, anon_burst=1
-        )
-        try:
-            return await limiter.credential("c") + await limiter.credential("c")
-        finally:
-            await limiter.close()
-
-    assert asyncio.run(run()) == 0
-
-
 def test_the_synchronous_answer_is_only_given_for_in_process_buckets() -> None:
     memory = RateLimiter(MemoryBuckets(), rate=1 / 60, burst=1, anon_rate=1, anon_burst=1)
     assert memory.credential_now("c") == 0
@@ -151,7 +78,7 @@ def test_peeking_at_a_bucket_takes_nothing() -> None:
     assert buckets.peek_now("k", 1.0, 1, 1.0) == 0.0
 
 
-def _login_limiter(buckets: MemoryBuckets | RedisBuckets) -> RateLimiter:
+def _login_limiter(buckets: Buckets) -> RateLimiter:
     return RateLimiter(
         buckets, rate=0, burst=1, anon_rate=0, anon_burst=1, login_rate=1 / 60, login_burst=2
     )
@@ -189,25 +116,6 @@ def test_failed_logins_from_many_addresses_block_the_username() -> None:
         return await limiter.login_blocked("admin", "198.51.100.1")
 
     assert asyncio.run(run()) >= 1
-
-
-def test_login_throttling_is_shared_through_redis() -> None:
-    url, prefix = redis_url(), f"test:{secrets.token_hex(6)}:"
-
-    async def run() -> tuple[list[int], int]:
-        first, second = (
-            _login_limiter(RedisBuckets(url, prefix)),
-            _login_limiter(RedisBuckets(url, prefix)),
-        )
-        try:
-            waits = await _failures(first, "admin", "192.0.2.1", 2)
-            return waits, await second.login_blocked("admin", "192.0.2.1")
-        finally:
-            await first.close()
-            await second.close()
-
-    waits, blocked = asyncio.run(run())
-    assert waits == [0, 0] and blocked >= 1
 
 
 def test_a_zero_login_rate_turns_throttling_off() -> None:

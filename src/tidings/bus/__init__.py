@@ -1,32 +1,32 @@
-"""The live bus: how committed events and notify messages reach every server process.
+"""The live bus: how committed events and other live messages reach every server process.
 
 Two engines share one small interface: :class:`~tidings.bus.memory.MemoryBus` for a single
 process (the default) and :class:`~tidings.bus.redis.RedisBus` when several processes serve
-one database. A bus also keeps the little shared state that live features need across
-processes: who applauded when, and which users have a stream open.
+one database. Besides publish/subscribe on topics, a bus keeps one kind of shared state that
+live features need across processes: sets of members stamped with a time, counted over a
+recent window (who applauded lately, which users have a stream open somewhere).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from tidings.config import redact_url
 from tidings.errors import ConfigError
 
 #: Topic of committed events (payload: a JSON array of native event objects).
 EVENTS = "events"
-#: Topic of notify messages (payload: one JSON notify message with its routing fields).
-NOTIFY = "notify"
 
 Deliver = Callable[[str, bytes], None]
 
 
 class Bus(ABC):
-    """Publish/subscribe of opaque payloads by topic, plus shared live counters.
+    """Publish/subscribe of opaque payloads by topic, plus shared stamped sets.
 
-    ``deliver(topic, payload)`` is called on the event loop for every published payload,
-    including this process's own, in publication order per publishing process.
+    ``deliver(topic, payload)`` is called on the event loop for every payload published on
+    a subscribed topic, including this process's own, in publication order per publishing
+    process.
     """
 
     #: True when every subscriber of this bus lives in this process, so a publication no
@@ -34,8 +34,8 @@ class Bus(ABC):
     in_process: bool = False
 
     @abstractmethod
-    async def start(self, deliver: Deliver) -> None:
-        """Connect and begin delivering; raises when the bus cannot be reached."""
+    async def start(self, deliver: Deliver, topics: Collection[str]) -> None:
+        """Connect and begin delivering ``topics``; raises when the bus cannot be reached."""
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -54,18 +54,14 @@ class Bus(ABC):
     async def publish(self, topic: str, payload: bytes) -> None: ...
 
     @abstractmethod
-    async def applaud(self, uid: int, now: float) -> None:
-        """Record that ``uid`` applauded at ``now`` (UNIX seconds); repeats refresh it."""
+    async def stamp(self, key: str, members: Iterable[str], at: float) -> None:
+        """Stamp each of ``members`` of the shared set ``key`` with the time ``at`` (UNIX
+        seconds), adding those not in it yet; a later stamp replaces an earlier one."""
 
     @abstractmethod
-    async def applause_level(self, now: float, window: float) -> int:
-        """Distinct users who applauded in ``(now - window, now]``; forgets older entries."""
-
-    @abstractmethod
-    async def present_users(self, local: Iterable[int], now: float, ttl: float) -> int:
-        """Announce this process's users with an open stream and count them over every
-        process. An announcement counts for ``ttl`` seconds, so a crashed process's users
-        stop counting by themselves."""
+    async def count_since(self, key: str, since: float, forget_until: float) -> int:
+        """Members of ``key`` stamped after ``since``, once those stamped at or before
+        ``forget_until`` are forgotten (so a set does not grow with members gone quiet)."""
 
 
 def open_bus(url: str, scope: str = "") -> Bus:

@@ -1,8 +1,8 @@
-"""The in-process bus: publication is a direct call, shared state is a dict."""
+"""The in-process bus: publication is a direct call, a shared set is a dict."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from tidings.bus import Bus, Deliver
 
@@ -12,10 +12,12 @@ class MemoryBus(Bus):
 
     def __init__(self) -> None:
         self._deliver: Deliver | None = None
-        self._applause: dict[int, float] = {}
+        self._topics: frozenset[str] = frozenset()
+        self._sets: dict[str, dict[str, float]] = {}
 
-    async def start(self, deliver: Deliver) -> None:
+    async def start(self, deliver: Deliver, topics: Collection[str]) -> None:
         self._deliver = deliver
+        self._topics = frozenset(topics)
 
     async def close(self) -> None:
         self._deliver = None
@@ -24,18 +26,18 @@ class MemoryBus(Bus):
         return None
 
     async def publish(self, topic: str, payload: bytes) -> None:
-        if self._deliver is not None:
+        if self._deliver is not None and topic in self._topics:
             self._deliver(topic, payload)
 
-    async def applaud(self, uid: int, now: float) -> None:
-        self._applause[uid] = now
+    async def stamp(self, key: str, members: Iterable[str], at: float) -> None:
+        stamps = self._sets.setdefault(key, {})
+        for member in members:
+            stamps[member] = at
 
-    async def applause_level(self, now: float, window: float) -> int:
-        cutoff = now - window
-        stale = [uid for uid, at in self._applause.items() if at <= cutoff]
-        for uid in stale:
-            del self._applause[uid]
-        return len(self._applause)
-
-    async def present_users(self, local: Iterable[int], now: float, ttl: float) -> int:
-        return len(set(local))
+    async def count_since(self, key: str, since: float, forget_until: float) -> int:
+        stamps = self._sets.get(key)
+        if not stamps:
+            return 0
+        for member in [m for m, at in stamps.items() if at <= forget_until]:
+            del stamps[member]
+        return sum(1 for at in stamps.values() if at > since)

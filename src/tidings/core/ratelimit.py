@@ -2,58 +2,23 @@
 
 Each key (``cred:token:7``, ``ip:203.0.113.9``) has a bucket of ``burst`` tokens refilled at
 ``rate`` per second; a request takes one token or is refused with the seconds until one is
-back. Buckets live in this process by default. With a Redis URL they live in Redis (one Lua
-script per hit, using the Redis clock), so every process and host shares the same limits.
-A Redis outage lets requests through (logged): rate limiting must not take ingest down.
+back. Buckets live in this process by default (:class:`MemoryBuckets`); the app can give the
+limiter buckets shared by every process instead (Redis, see tidings.bus.redis.buckets).
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import time
-from typing import Any, Protocol
-
-from tidings.redis_keys import key_prefix
-
-log = logging.getLogger("tidings.ratelimit")
+from typing import Protocol
 
 #: Idle buckets kept in process before the full ones are swept out.
 MAX_MEMORY_BUCKETS = 100_000
-#: Where buckets live in Redis when no installation id scopes them.
-RATE_LIMITS = key_prefix("", "rl")
-
-_LUA = """
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3] or '1')
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1])
-local ts = tonumber(state[2])
-if tokens == nil or ts == nil then
-  tokens = burst
-  ts = now
-end
-tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
-local wait = 0
-if tokens < 1 then
-  wait = (1 - tokens) / rate
-end
-if cost == 0 then
-  return tostring(wait)
-end
-if tokens >= 1 then
-  tokens = tokens - 1
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
-return tostring(wait)
-"""
 
 
 class Buckets(Protocol):
+    """Where the limiter keeps its buckets: this process, or a store every process shares."""
+
     async def take(self, key: str, rate: float, burst: int) -> float:
         """Take one token; 0.0 when allowed, else seconds until a token is back."""
 
@@ -103,51 +68,6 @@ class MemoryBuckets:
 
     async def close(self) -> None:
         self._buckets.clear()
-
-
-class RedisBuckets:
-    """Buckets shared through Redis, under ``prefix``."""
-
-    def __init__(self, url: str, prefix: str = RATE_LIMITS) -> None:
-        try:
-            import redis.asyncio as aioredis
-            from redis.exceptions import RedisError
-
-            from tidings.bus.redis import RETRY
-        except ImportError:  # pragma: no cover - depends on the installed extras
-            raise RuntimeError(
-                "a redis:// rate-limit URL needs redis-py: pip install 'tidings[redis]'"
-            ) from None
-        self.prefix = prefix
-        # Retry as briefly as the bus does: during an outage every request waits for this.
-        self._redis: Any = aioredis.from_url(url, retry=RETRY)
-        self._script: Any = self._redis.register_script(_LUA)
-        self._errors: tuple[type[Exception], ...] = (RedisError, OSError)
-        self._failing = False
-
-    async def take(self, key: str, rate: float, burst: int) -> float:
-        return await self._run(key, rate, burst, 1)
-
-    async def peek(self, key: str, rate: float, burst: int) -> float:
-        return await self._run(key, rate, burst, 0)
-
-    async def _run(self, key: str, rate: float, burst: int, cost: int) -> float:
-        try:
-            wait = await self._script(keys=[self.prefix + key], args=[rate, burst, cost])
-        except self._errors as exc:
-            # Fail open, see the module docstring.
-            self._warn(exc)
-            return 0.0
-        self._failing = False
-        return float(wait)
-
-    def _warn(self, exc: Exception) -> None:
-        if not self._failing:
-            log.warning("rate limits not enforced: Redis error %s", exc)
-        self._failing = True
-
-    async def close(self) -> None:
-        await self._redis.aclose()
 
 
 #: A username's own failure budget is this many times one address's: guessing one account
@@ -239,13 +159,3 @@ class RateLimiter:
 
 def _ceil(wait: float) -> int:
     return 0 if wait <= 0 else max(1, math.ceil(wait))
-
-
-def open_buckets(url: str, scope: str = "") -> Buckets:
-    """``redis://``/``rediss://`` share buckets through Redis; anything else is in-process.
-
-    ``scope`` (the installation id) keeps installations sharing one Redis apart.
-    """
-    if url.startswith(("redis://", "rediss://")):
-        return RedisBuckets(url, key_prefix(scope, "rl"))
-    return MemoryBuckets()

@@ -11,32 +11,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
+from typing import Any
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from tidings.core.live import Subscription
 
 #: How long a dropped reader gets to take its final error line.
 FINAL_LINE_SECONDS = 1.0
 
 
 class LiveResponse(Response):
-    """A Response (so it fits any route) whose body is written by :meth:`__call__` alone."""
+    """A Response (so it fits any route) whose body is written by :meth:`__call__` alone:
+    ``chunks`` read from ``sub``, which is closed when the response ends; ``final_line`` is
+    what a dropped reader is sent last."""
 
     def __init__(
         self,
         chunks: AsyncGenerator[bytes, None],
         media_type: str,
-        *,
-        dropped: asyncio.Event,
+        sub: Subscription[Any],
         final_line: bytes,
-        on_close: Callable[[], None],
     ) -> None:
         self.chunks = chunks
         self.content_type = media_type
-        self.dropped = dropped
+        self.dropped = sub.dropped
         self.final_line = final_line
-        self.on_close = on_close
+        self.on_close = sub.close
         self.status_code = 200
         self.background = None
         # Extended by whoever serves the response (http.hotpath adds security headers).

@@ -1,5 +1,5 @@
-"""``/system/applause``: a logged-in user applauds. The hub's periodic broadcast counts
-distinct users who applauded within the window (see :meth:`tidings.core.live.Hub.applause_tick`)."""
+"""``/system/applause``: a logged-in user applauds. The periodic rounds count distinct users
+who applauded within the window (see :mod:`tidings.compat.openslides.applause_rounds`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.compat.openslides.common import caller, guard
-from tidings.http.streamauth import hub
+from tidings.compat.openslides.live import system_live
 
 LOGIN_APPLAUSE = "You have to be logged in to send applause."
 
@@ -15,5 +15,5 @@ LOGIN_APPLAUSE = "You have to be logged in to send applause."
 @guard
 async def applause(request: Request) -> Response:
     uid = await caller(request, login_msg=LOGIN_APPLAUSE)
-    await hub(request).applaud(uid)
+    await system_live(request).applause.applaud(uid)
     return Response(b"", status_code=200)

@@ -10,25 +10,16 @@ coalesced into one line; none is skipped.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tidings.compat.openslides.common import (
-    CONNECTED,
-    KEEPALIVE,
-    caller,
-    guard,
-    invalid,
-    ndjson_stream,
-    slow_line,
-)
+from tidings.compat.openslides.common import CONNECTED, caller, guard, invalid, system_stream
 from tidings.compat.openslides.counters import Key, changed_since, counters, id_range
-from tidings.core.live import Ended, LiveEvent, Overflow, Subscription
+from tidings.core.live import LiveEvent, json_line
 from tidings.http.deps import runtime
 from tidings.http.streamauth import hub
 from tidings.storage.base import Storage
@@ -46,15 +37,14 @@ def _line(
         present = {(ns, e["id"]) for ns, elements in changed.items() for e in elements}
         for namespace, name in sorted(set(keys) - present):
             deleted.setdefault(namespace, []).append(name)
-    return orjson.dumps(
+    return json_line(
         {
             "changed": changed,
             "deleted": deleted,
             "from_change_id": since,
             "to_change_id": until,
             "all_data": all_data,
-        },
-        option=orjson.OPT_APPEND_NEWLINE,
+        }
     )
 
 
@@ -63,37 +53,41 @@ def _start(storage: Storage, change_id: int) -> tuple[bytes | None, int]:
     low, high = id_range(storage)
     if change_id == 0 or change_id < low - 1:
         return _line(counters(storage), (), change_id, high, True), max(high, change_id)
-    keys, top = changed_since(storage, change_id)
+    return _changes(storage, change_id)
+
+
+def _changes(storage: Storage, cursor: int) -> tuple[bytes | None, int]:
+    """The line for what changed after ``cursor`` (None when nothing did) and the new cursor."""
+    keys, top = changed_since(storage, cursor)
     if not keys:
-        return None, change_id
-    return _line(counters(storage, keys), keys, change_id, top, False), top
+        return None, cursor
+    return _line(counters(storage, keys), keys, cursor, top, False), top
 
 
-async def _body(
-    sub: Subscription[LiveEvent], storage: Storage, change_id: int
-) -> AsyncGenerator[bytes, None]:
-    first, cursor = await run_in_threadpool(_start, storage, change_id)
-    yield CONNECTED + (first or b"")
-    sub.following = True
-    while True:
-        try:
-            batch = await sub.get()
-        except Ended:
-            return
-        except Overflow:
-            yield slow_line()
-            return
-        if batch is None:
-            yield KEEPALIVE
-            continue
-        fresh = [e for e in batch if e.id > cursor]
+class _Counters:
+    """An autoupdate stream's feed: counters changed since the cursor, then as events come."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.connected = False
+
+    async def catch_up(self, cursor: int) -> tuple[bytes, int, bool]:
+        if self.connected:
+            # Fell behind before following: what changed meanwhile, as on a reconnect.
+            line, cursor = await run_in_threadpool(_changes, self.storage, cursor)
+            return line or b"", cursor, False
+        self.connected = True
+        line, cursor = await run_in_threadpool(_start, self.storage, cursor)
+        return CONNECTED + (line or b""), cursor, False
+
+    async def follow(self, parts: Sequence[Sequence[LiveEvent]], cursor: int) -> tuple[bytes, int]:
+        fresh = [e for part in parts for e in part if e.id > cursor]
         if not fresh:
-            continue
+            return b"", cursor
         keys = {(e.data["namespace"], e.data["name"]) for e in fresh}
-        changed = await run_in_threadpool(counters, storage, keys)
+        changed = await run_in_threadpool(counters, self.storage, keys)
         until = fresh[-1].id
-        yield _line(changed, keys, cursor, until, False)
-        cursor = until
+        return _line(changed, keys, cursor, until, False), until
 
 
 @guard
@@ -102,8 +96,6 @@ async def autoupdate(request: Request) -> Response:
     raw = request.query_params.get("change_id", "0") or "0"
     if not raw.isdigit() or len(raw) > 19:
         raise invalid(f"Invalid request: Change id has to be a number not {raw}")
-    rt = runtime(request)
     # Subscribe before reading storage, so nothing committed in between is missed.
     sub = hub(request).subscribe_events(uid)
-    body = _body(sub, rt.storage, int(raw))
-    return ndjson_stream(body, sub)
+    return system_stream(sub, _Counters(runtime(request).storage), int(raw))

@@ -7,26 +7,28 @@ JSON encoder (so messages are escaped) and with honest statuses: 401 (with
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import Any
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.core.live import Ended, Overflow, Subscription
+from tidings.core.live import NDJSON, Feed, Subscription, replay_then_follow
 from tidings.errors import Forbidden, TidingsError, TooLarge, Unauthenticated
 from tidings.http.dashboard.auth import SESSION_COOKIE, visitor
 from tidings.http.deps import runtime
 from tidings.http.stream import LiveResponse
 from tidings.http.streamauth import stream_user
 
-NDJSON = "application/octet-stream"
+MEDIA_TYPE = "application/octet-stream"
+#: The first line of every stream.
 CONNECTED = b'{"connected":true}\n'
-KEEPALIVE = b"\n"
+SLOW = {"type": "slow_reader", "msg": "Reader too slow; reconnect to continue."}
+
+T = TypeVar("T")
 
 
 class RouteError(Exception):
@@ -39,14 +41,11 @@ class RouteError(Exception):
         self.msg = msg
 
 
-def error_body(type_: str, msg: str) -> bytes:
-    return orjson.dumps({"error": {"type": type_, "msg": msg}})
-
-
 def error_response(exc: RouteError) -> Response:
     headers = {"WWW-Authenticate": 'Basic realm="tidings"'} if exc.status == 401 else None
     return Response(
-        error_body(exc.type, exc.msg) + b"\n",
+        # The same line a stream ends with, so clients parse one error shape.
+        NDJSON.error({"type": exc.type, "msg": exc.msg}),
         status_code=exc.status,
         media_type="application/json",
         headers=headers,
@@ -126,26 +125,9 @@ def same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
-async def lines(sub: Subscription[bytes], first: list[bytes]) -> AsyncGenerator[bytes, None]:
-    """``first`` lines, then every buffered line as it comes, with keepalive lines."""
-    yield b"".join(first)
-    sub.following = True
-    while True:
-        try:
-            batch = await sub.get()
-        except Ended:
-            return
-        except Overflow:
-            yield slow_line()
-            return
-        yield KEEPALIVE if batch is None else b"".join(batch)
-
-
-def slow_line() -> bytes:
-    return error_body("slow_reader", "Reader too slow; reconnect to continue.") + b"\n"
-
-
-def ndjson_stream(body: AsyncGenerator[bytes, None], sub: Subscription[Any]) -> LiveResponse:
-    return LiveResponse(
-        body, NDJSON, dropped=sub.dropped, final_line=slow_line(), on_close=sub.close
-    )
+def system_stream(
+    sub: Subscription[T], feed: Feed[T], cursor: int | None = None, opening: bytes = b""
+) -> LiveResponse:
+    """``sub``'s stream as NDJSON lines (see :func:`tidings.core.live.replay_then_follow`)."""
+    body = replay_then_follow(sub, feed, NDJSON, SLOW, cursor, opening)
+    return LiveResponse(body, MEDIA_TYPE, sub, NDJSON.error(SLOW))

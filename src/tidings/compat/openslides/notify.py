@@ -1,49 +1,45 @@
 """``/system/notify`` (a channel receiving messages) and ``/system/notify/send``.
 
-A channel id is ``<instance>:<uid>:<n>``. A message reaches every channel when ``to_all``,
-the channels of the users in ``to_users``, and the channels in ``to_channels``; the sender's
-own channels get its ``to_all`` messages too. Messages travel over the bus, so a channel
-in another server process receives them as well. There is no history: a channel gets what
-is sent while it is open.
+How a message is routed is :mod:`tidings.compat.openslides.channels`; the sender's own
+channels get its ``to_all`` messages too. There is no history: a channel gets what is sent
+while it is open.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.compat.openslides.common import (
-    CONNECTED,
-    caller,
-    guard,
-    invalid,
-    lines,
-    ndjson_stream,
-)
+from tidings.compat.openslides.channels import channel_uid
+from tidings.compat.openslides.common import CONNECTED, caller, guard, invalid, system_stream
+from tidings.compat.openslides.live import system_live
+from tidings.core.live import json_line
 from tidings.http.body import read_body
-from tidings.http.streamauth import hub
 
 SEND_LIMIT = 64 * 1024
 LOGIN_NOTIFY = "You have to be logged in to use the notify system."
 
 
+class _Lines:
+    """A channel's feed: no history, and live lines as they were routed to it."""
+
+    async def catch_up(self, cursor: int) -> tuple[bytes, int, bool]:
+        return b"", cursor, False
+
+    async def follow(self, parts: Sequence[Sequence[bytes]], cursor: int) -> tuple[bytes, int]:
+        return b"".join(line for part in parts for line in part), cursor
+
+
 @guard
 async def notify(request: Request) -> Response:
     uid = await caller(request)
-    sub = hub(request).subscribe_notify(uid)
-    first = [CONNECTED, orjson.dumps({"channel_id": sub.kind}) + b"\n"]
-    return ndjson_stream(lines(sub, first), sub)
-
-
-def channel_uid(channel_id: str) -> int:
-    """The user id inside a channel id; 0 when it is malformed."""
-    parts = channel_id.split(":")
-    if len(parts) != 3 or not parts[1].isdigit():
-        return 0
-    return int(parts[1])
+    sub = system_live(request).channels.open(uid)
+    opening = CONNECTED + json_line({"channel_id": sub.name})
+    return system_stream(sub, _Lines(), opening=opening)
 
 
 def _message(data: Any, uid: int) -> dict[str, Any]:
@@ -87,5 +83,5 @@ async def send(request: Request) -> Response:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise invalid(f"invalid json: {exc}") from None
-    await hub(request).send_notify(_message(data, uid))
+    await system_live(request).channels.send(_message(data, uid))
     return Response(b"", status_code=200)

@@ -1,4 +1,4 @@
-"""The Redis bus: pub/sub channels for fan-out, sorted sets for applause and presence.
+"""The Redis bus: pub/sub channels for fan-out, sorted sets for the stamped sets.
 
 Pub/sub (not streams) is enough because a live subscriber never relies on the bus for
 history: a reconnecting client replays from storage, which holds every committed event.
@@ -9,20 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
 
 from tidings.bus import Bus, Deliver
+from tidings.bus.redis.client import connect
 from tidings.redis_keys import key_prefix
 
 log = logging.getLogger("tidings.bus")
-#: A command retries a dropped connection briefly (a Redis restart or failover), then
-#: fails, so an outage is noticed in well under a second rather than after redis-py's
-#: default ten retries.
-RETRY = Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=3)
 #: Seconds between attempts to subscribe again after the bus connection was lost.
 RECONNECT_PAUSE = 0.5
 
@@ -33,11 +28,10 @@ class RedisBus(Bus):
     def __init__(self, url: str, scope: str = "") -> None:
         self.url = url
         self.prefix = key_prefix(scope)
-        self._applause_key = self.prefix + "applause"
-        self._present_key = self.prefix + "present"
         self._client: aioredis.Redis | None = None
         self._reader: asyncio.Task[None] | None = None
         self._deliver: Deliver | None = None
+        self._channels: tuple[str, ...] = ()
         self._ready = asyncio.Event()
         self._connected = False
 
@@ -51,9 +45,10 @@ class RedisBus(Bus):
             raise RuntimeError("redis bus is not started")
         return self._client
 
-    async def start(self, deliver: Deliver) -> None:
+    async def start(self, deliver: Deliver, topics: Collection[str]) -> None:
         self._deliver = deliver
-        self._client = aioredis.from_url(self.url, retry=RETRY)
+        self._channels = tuple(self.prefix + topic for topic in topics)
+        self._client = connect(self.url)
         await self._client.ping()
         self._reader = asyncio.create_task(self._read(), name="tidings-bus-reader")
         # Subscribed before start returns, so nothing published after startup is missed.
@@ -63,7 +58,7 @@ class RedisBus(Bus):
         while True:
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(*(self.prefix + t for t in ("events", "notify")))
+                await pubsub.subscribe(*self._channels)
                 if not self._connected and self._ready.is_set():
                     log.warning("redis bus connection is back")
                 self._connected = True
@@ -108,24 +103,15 @@ class RedisBus(Bus):
     async def publish(self, topic: str, payload: bytes) -> None:
         await self.client.publish(self.prefix + topic, payload)
 
-    async def applaud(self, uid: int, now: float) -> None:
-        await self.client.zadd(self._applause_key, {str(uid): now})
+    async def stamp(self, key: str, members: Iterable[str], at: float) -> None:
+        stamps = dict.fromkeys(members, at)
+        if stamps:
+            await self.client.zadd(self.prefix + key, stamps)
 
-    async def applause_level(self, now: float, window: float) -> int:
+    async def count_since(self, key: str, since: float, forget_until: float) -> int:
+        name = self.prefix + key
         async with self.client.pipeline(transaction=False) as pipe:
-            pipe.zremrangebyscore(
-                self._applause_key, "-inf", now - 60 if window < 60 else now - window
-            )
-            pipe.zcount(self._applause_key, f"({now - window}", "+inf")
-            _, level = await pipe.execute()
-        return int(level)
-
-    async def present_users(self, local: Iterable[int], now: float, ttl: float) -> int:
-        members = {str(uid): now for uid in local}
-        async with self.client.pipeline(transaction=False) as pipe:
-            if members:
-                pipe.zadd(self._present_key, members)
-            pipe.zremrangebyscore(self._present_key, "-inf", f"({now - ttl}")
-            pipe.zcard(self._present_key)
-            results = await pipe.execute()
-        return int(results[-1])
+            pipe.zremrangebyscore(name, "-inf", forget_until)
+            pipe.zcount(name, f"({since}", "+inf")
+            _, count = await pipe.execute()
+        return int(count)
