@@ -18,6 +18,7 @@ from tidings.config import Settings
 from tidings.core import retention, sealing
 from tidings.core.erasure import erase_person
 from tidings.core.importers import EXPORT_ONLY, FORMATS, ImportLineError, to_native
+from tidings.core.ingest import Batch, commit
 from tidings.core.query import event_dict, iter_all
 from tidings.errors import ConfigError, TidingsError
 from tidings.model.events import EventDraft, validate_event
@@ -170,7 +171,7 @@ def _import_lines(
 
     def flush() -> tuple[int, int, int, list[str]]:
         nonlocal drafts, problems, done
-        results = storage.insert_batch(drafts) if drafts else []
+        results = commit(storage, [Batch(drafts)]) if drafts else []
         dups = sum(1 for r in results if r.duplicate)
         answer = (done, len(results) - dups, dups, problems)
         drafts, problems, done = [], [], 0

@@ -17,7 +17,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from tidings.core.ingest import ingest
+from tidings.core.ingest import Batch, ingest
 from tidings.errors import Invalid, TidingsError, TooLarge
 from tidings.http.body import read_body
 from tidings.http.deps import runtime, source_for, write_key
@@ -112,8 +112,7 @@ async def user_track(request: Request) -> Response:
         draft = _draft(request, fields, source.id, source.name)
         if len(draft.properties or "") > settings.max_event_bytes:
             raise TooLarge(f"the event is over the limit of {settings.max_event_bytes} bytes")
-        await ingest(rt.writer, [draft])
-        rt.metrics.events_accepted.inc()
+        await ingest(rt.writer, Batch([draft]))
     except TidingsError as exc:
         return PlainTextResponse(exc.detail, status_code=status_of(exc), headers=error_headers(exc))
     return PlainTextResponse("success")

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.core.auth import same
-from tidings.core.ingest import ingest
+from tidings.core.ingest import Batch, ingest
 from tidings.errors import TidingsError
 from tidings.http.body import read_body
 from tidings.http.deps import limit_anonymous, runtime
@@ -217,8 +217,7 @@ async def _track(request: Request) -> Response:
     # Only now: the first event creates the "edx" source, and a refused one stores nothing.
     source = await run_in_threadpool(source_named, rt.storage.engine, SOURCE)
     draft.source_id = source.id
-    [result] = await ingest(rt.writer, [draft])
-    (rt.metrics.events_duplicate if result.duplicate else rt.metrics.events_accepted).inc()
+    await ingest(rt.writer, Batch([draft]))
     return _answer(200, True)
 
 

@@ -23,7 +23,7 @@ import orjson
 from tidings.compat.microticks import store as db
 from tidings.compat.microticks.store import CLICK, NAMESPACE, Consumer, SessionFilter, SessionRow
 from tidings.core.auth import secret_hash
-from tidings.core.ingest import ingest
+from tidings.core.ingest import Batch, ingest
 from tidings.core.writer import Writer
 from tidings.errors import Conflict, FieldError, Invalid, NotFound
 from tidings.model.events import NAME_MAX, EventDraft
@@ -247,7 +247,7 @@ async def record_event(
         anonymous_id=None,
         session_id=session.public_id,
     )
-    (result,) = await ingest(writer, [draft])
+    (result,) = await ingest(writer, Batch([draft]))
     return result.id
 
 

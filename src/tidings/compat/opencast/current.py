@@ -4,7 +4,8 @@ What real Opencast instances speak: upserts by key on ``POST /api/1.0/adopter`` 
 ``/api/1.0/statistic`` (plus Tobira's ``/api/1.0/tobira``), deregistration by ``DELETE`` with
 a JSON body, and collection ``GET``s. Upserts and deletes name one record by its random key
 and stay open, since Opencast sends no credentials; collection reads need a viewer.
-Statistics and Tobira statistics are also stored as core events (core/opencast_records.py).
+Statistics and Tobira statistics are also stored as core events (records.py), in the same
+transaction as their rows: the row is the batch's side write.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from tidings.compat.opencast.common import (
     statistic_out,
     tobira_out,
 )
-from tidings.core.ingest import ingest
+from tidings.compat.opencast.upserts import RowUpsert
+from tidings.core.ingest import Batch, ingest
 from tidings.http.deps import runtime
 
 
@@ -67,16 +69,22 @@ async def list_adopters(request: Request) -> Response:
 # -- statistics ------------------------------------------------------------------------------
 @opencast_route
 async def upsert_statistic(request: Request) -> Response:
-    """Store the statistic, then its core events; answer after both are committed."""
+    """Store the statistic and its core events in one commit; answer after it."""
     limit_open_route(request)
     data = await json_body(request)
     key = opencast.key(data, "statistic_key")
     values, hosts = opencast.statistic_values(data)
     rt = runtime(request)
-    row = await run_in_threadpool(tables.upsert_statistic, rt.storage.engine, key, values, hosts)
+    # The events describe the row as this upsert will leave it: the stored one with the
+    # posted fields over it (an upsert only touches the fields it names).
+    stored = await run_in_threadpool(tables.get_statistic, rt.storage.engine, key)
+    expected = {**(stored or {}), **values, "statistic_key": key}
+    if hosts is not None:
+        expected["hosts"] = hosts
     source = await run_in_threadpool(opencast_records.source_id, rt.storage)
-    await ingest(rt.writer, opencast_records.statistic_drafts(source, row))
-    return answer({"statistic": statistic_out(row)})
+    write = RowUpsert(tables.statistic_upsert(key, values, hosts))
+    await ingest(rt.writer, Batch(opencast_records.statistic_drafts(source, expected), [write]))
+    return answer({"statistic": statistic_out(write.row)})
 
 
 @opencast_route
@@ -118,10 +126,10 @@ async def upsert_tobira(request: Request) -> Response:
     key = opencast.key(data, "statistic_key")
     stats = opencast.tobira_data(data)
     rt = runtime(request)
-    row = await run_in_threadpool(tables.upsert_tobira, rt.storage.engine, key, stats)
     source = await run_in_threadpool(opencast_records.source_id, rt.storage)
-    await ingest(rt.writer, [opencast_records.tobira_draft(source, key, stats)])
-    return answer({"tobira": tobira_out(row)})
+    write = RowUpsert(tables.tobira_upsert(key, stats))
+    await ingest(rt.writer, Batch([opencast_records.tobira_draft(source, key, stats)], [write]))
+    return answer({"tobira": tobira_out(write.row)})
 
 
 @opencast_route

@@ -30,7 +30,7 @@ from tidings.compat.opencast.common import (
     require_viewer,
 )
 from tidings.core.auth import Principal
-from tidings.core.ingest import ingest
+from tidings.core.ingest import Batch, ingest
 from tidings.http.deps import runtime
 
 REPORT = "statistics_report"
@@ -79,7 +79,7 @@ async def create_statistics_report(request: Request) -> Response:
     await _known_adopter(request, report.adopter_key, in_body=True)
     rt = runtime(request)
     source = await run_in_threadpool(opencast_records.source_id, rt.storage)
-    (result,) = await ingest(rt.writer, [opencast_records.report_draft(source, report)])
+    (result,) = await ingest(rt.writer, Batch([opencast_records.report_draft(source, report)]))
     return answer(
         {
             "adopter_key": report.adopter_key,
@@ -98,7 +98,7 @@ async def create_error_event(request: Request) -> Response:
     await _known_adopter(request, error.adopter_key, in_body=True)
     rt = runtime(request)
     source = await run_in_threadpool(opencast_records.source_id, rt.storage)
-    (result,) = await ingest(rt.writer, [opencast_records.error_draft(source, error)])
+    (result,) = await ingest(rt.writer, Batch([opencast_records.error_draft(source, error)]))
     return answer(
         {
             "adopter_key": error.adopter_key,

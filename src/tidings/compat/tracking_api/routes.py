@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.compat.tracking_api.exact_buckets import FUNCTIONS, GRANULARITIES, exact_buckets
-from tidings.core.ingest import ingest
+from tidings.core.ingest import Batch, ingest
 from tidings.errors import (
     Forbidden,
     Invalid,
@@ -238,7 +238,7 @@ async def track(request: Request) -> Response:
             raise Forbidden("only OAuth2 clients own a source to track into")
         data = await _payload(request)
         draft = _draft(data, who.source_id)
-        [result] = await ingest(runtime(request).writer, [draft])
+        [result] = await ingest(runtime(request).writer, Batch([draft]))
     except _FieldErrors as exc:
         return _json(exc.errors, 400)
     except _UnsupportedMedia as exc:
