@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from tidings.model.events import EventDraft
 from tidings.model.records import InsertResult
+from tidings.model.timeparse import now_us
 from tidings.storage.base import SideWrite, Storage
 
 log = logging.getLogger("tidings.writer")
@@ -31,6 +32,30 @@ class Batch:
 
     def __len__(self) -> int:
         return len(self.drafts)
+
+
+def draft(
+    source_id: int,
+    namespace: str,
+    name: str,
+    timestamp: int | None = None,
+    *,
+    received_at: int | None = None,
+    value: float = 1.0,
+    properties: str | None = None,
+    context: str | None = None,
+    message_id: str | None = None,
+    user_id: str | None = None,
+    session_id: str | None = None,
+) -> EventDraft:
+    """An event as a compat slice translates one: what its wire format does not carry takes
+    the usual default (value 1, received now and, without a time of its own, happened now)."""
+    received = now_us() if received_at is None else received_at
+    when = received if timestamp is None else timestamp
+    return EventDraft(
+        source_id, namespace, name, when, received, value, properties, context,
+        message_id, user_id, None, session_id,
+    )  # fmt: skip
 
 
 class AfterCommit:

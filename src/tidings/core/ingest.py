@@ -8,11 +8,11 @@ the batch's events and side writes in one transaction, runs the after-commit eff
 
 from __future__ import annotations
 
-from tidings.core.batch import AfterCommit, Batch, commit
+from tidings.core.batch import AfterCommit, Batch, commit, draft
 from tidings.core.writer import Writer
 from tidings.model.records import InsertResult
 
-__all__ = ["AfterCommit", "Batch", "commit", "ingest"]
+__all__ = ["AfterCommit", "Batch", "commit", "draft", "ingest"]
 
 
 async def ingest(writer: Writer, batch: Batch) -> list[InsertResult]:

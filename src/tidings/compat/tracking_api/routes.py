@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.compat.tracking_api.exact_buckets import FUNCTIONS, GRANULARITIES, exact_buckets
-from tidings.core.ingest import Batch, ingest
+from tidings.core.ingest import Batch, draft, ingest
 from tidings.errors import (
     Forbidden,
     Invalid,
@@ -208,20 +208,7 @@ def _draft(data: Any, source_id: int) -> EventDraft:
     value = _value(data, errors)
     if errors:
         raise _FieldErrors(errors)
-    return EventDraft(
-        source_id=source_id,
-        namespace=namespace,
-        name=name,
-        timestamp=timestamp,
-        received_at=received,
-        value=value,
-        properties=None,
-        context=None,
-        message_id=None,
-        user_id=None,
-        anonymous_id=None,
-        session_id=None,
-    )
+    return draft(source_id, namespace, name, timestamp, received_at=received, value=value)
 
 
 async def track(request: Request) -> Response:
