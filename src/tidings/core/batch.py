@@ -46,6 +46,7 @@ def draft(
     context: str | None = None,
     message_id: str | None = None,
     user_id: str | None = None,
+    anonymous_id: str | None = None,
     session_id: str | None = None,
 ) -> EventDraft:
     """An event as a compat slice translates one: what its wire format does not carry takes
@@ -54,7 +55,7 @@ def draft(
     when = received if timestamp is None else timestamp
     return EventDraft(
         source_id, namespace, name, when, received, value, properties, context,
-        message_id, user_id, None, session_id,
+        message_id, user_id, anonymous_id, session_id,
     )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from tidings.core.ingest import draft
 from tidings.errors import FieldError, Invalid, TooLarge
 from tidings.model.events import ID_MAX, NAME_MAX, EventDraft
 from tidings.model.timeparse import MAX_US, MIN_US, TimestampError, parse_timestamp
@@ -259,11 +260,11 @@ def translate(
     context_json = _json(context, "context", errors)
     if errors.items:
         return None, None, errors.items, False
-    draft = EventDraft(
-        source_id=source_id,
-        namespace=namespace,
-        name=name,
-        timestamp=timestamp,
+    event = draft(
+        source_id,
+        namespace,
+        name,
+        timestamp,
         received_at=received,
         value=_value(properties),
         properties=properties_json,
@@ -271,9 +272,8 @@ def translate(
         message_id=message_id,
         user_id=user_id,
         anonymous_id=anonymous_id,
-        session_id=None,
     )
-    return draft, update, [], False
+    return event, update, [], False
 
 
 def translate_all(
