@@ -31,11 +31,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.exc import IntegrityError
 
 from tidings.compat.opencast.upserts import Work, retrying, upsert
 from tidings.model.timeparse import now_us
-from tidings.storage.schema import BigId, events, metadata, sources, streams
+from tidings.storage.named_sources import source_named
+from tidings.storage.schema import BigId, events, metadata, streams
 
 #: Adopter columns a client may set, and their SQL types. Generation A's names are mapped
 #: onto these in core/opencast.py (``mail`` -> ``email``, ``allows_statistics`` ->
@@ -386,24 +386,6 @@ def opencast_events(
 
 
 def builtin_source_id(engine: Engine, name: str) -> int:
-    """The id of the live source ``name``, created without a write key if missing.
-
-    Such a source cannot be written to from outside; Tidings' own adapters attribute
-    their events to it.
-    """
-    query = select(sources.c.id).where(sources.c.name == name, sources.c.deleted_at.is_(None))
-    with engine.connect() as conn:
-        found = conn.execute(query).scalar()
-    if found is not None:
-        return int(found)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(
-                insert(sources).values(name=name, key_hash=None, created_at=now_us())
-            )
-            (created,) = result.inserted_primary_key or (0,)
-            return int(created)
-    except IntegrityError:
-        # Another process created it first; its row is the one to use.
-        with engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+    """The id of the live source ``name``, created without a write key if missing: it
+    cannot be written to from outside; Tidings' own adapters attribute their events to it."""
+    return source_named(engine, name).id
