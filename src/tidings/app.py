@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -15,6 +15,7 @@ from tidings.compat.openslides.live import SystemLive
 from tidings.config import Settings
 from tidings.core.auth import Authenticator
 from tidings.core.bootstrap import ensure_admin
+from tidings.core.ingest import AfterCommit
 from tidings.core.live import Hub
 from tidings.core.ratelimit import Buckets, MemoryBuckets, RateLimiter
 from tidings.core.retention import Pruner
@@ -25,11 +26,31 @@ from tidings.http.hotpath import HotPath
 from tidings.http.metrics import Metrics
 from tidings.http.problems import HANDLERS
 from tidings.http.shutdown import chain_stop_signals
+from tidings.model.events import EventDraft
+from tidings.model.records import InsertResult
 from tidings.routes import HOT_ROUTES, ROUTES
 from tidings.storage import open_storage
 from tidings.storage.installation import installation_id
 
 log = logging.getLogger("tidings")
+
+
+def _after_commit(metrics: Metrics, hub: Hub) -> AfterCommit:
+    """Every effect of a commit, whichever way its events came in (the one place to add the
+    next one): commit timing, the stored and repeated counters, the live fan-out."""
+
+    def count(drafts: Sequence[EventDraft], results: Sequence[InsertResult]) -> None:
+        repeats = sum(1 for r in results if r.duplicate)
+        if len(results) > repeats:
+            metrics.events_accepted.inc(len(results) - repeats)
+        if repeats:
+            metrics.events_duplicate.inc(repeats)
+
+    effects = AfterCommit()
+    effects.time(metrics.observe_commit)
+    effects.add(count)
+    effects.add(hub.committed)
+    return effects
 
 
 def create_app(settings: Settings) -> HotPath:
@@ -70,8 +91,7 @@ def create_app(settings: Settings) -> HotPath:
             storage,
             max_queue_events=settings.queue_max_events,
             batch_max_events=settings.batch_max_events,
-            observe_commit=metrics.observe_commit,
-            on_commit=hub.committed,
+            after_commit=_after_commit(metrics, hub),
             refuse=hub.outage,
         )
         metrics.track_queue(lambda: writer.depth)

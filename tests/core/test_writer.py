@@ -4,30 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
+from tidings.core.ingest import Batch
 from tidings.core.writer import Writer
 from tidings.errors import Overloaded, Unavailable
 from tidings.model.events import EventDraft
 from tidings.model.records import InsertResult
+from tidings.storage.base import SideWrite
 from tidings.storage.sqlite import SQLiteStorage
 
 
 class GatedStorage(SQLiteStorage):
-    """Commits only when the test opens the gate, to hold the writer mid-commit."""
+    """Commits only when the test opens the gate, to hold the writer mid-commit; ``entered``
+    is set once a commit is waiting at the gate."""
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
         self.gate = threading.Event()
+        self.entered = threading.Event()
         self.batches: list[int] = []
 
-    def insert_batch(self, drafts: Sequence[EventDraft]) -> list[InsertResult]:
+    def insert_batch(
+        self, drafts: Sequence[EventDraft], side_writes: Sequence[SideWrite] = ()
+    ) -> list[InsertResult]:
+        self.entered.set()
         self.gate.wait(10)
         self.batches.append(len(drafts))
-        return super().insert_batch(drafts)
+        return super().insert_batch(drafts, side_writes)
 
 
 def _drafts(count: int, start: int = 0) -> list[EventDraft]:
@@ -35,6 +43,23 @@ def _drafts(count: int, start: int = 0) -> list[EventDraft]:
         EventDraft(1, "w", "e", i, i, 1.0, None, None, f"w{i}", None, None, None)
         for i in range(start, start + count)
     ]
+
+
+def _batch(count: int, start: int = 0) -> Batch:
+    return Batch(_drafts(count, start))
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10) -> None:
+    """Return once ``condition()`` holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.005)
+
+
+async def entered(storage: GatedStorage) -> None:
+    """Wait until the writer is inside a commit, held at the gate."""
+    assert await asyncio.to_thread(storage.entered.wait, 10)
 
 
 @pytest.fixture
@@ -48,17 +73,17 @@ def test_full_queue_refuses_and_stop_drains_everything_queued(storage: GatedStor
     async def scenario() -> None:
         writer = Writer(storage, max_queue_events=12, batch_max_events=100)
         writer.start()
-        first = writer.submit(_drafts(4))
-        await asyncio.sleep(0.05)  # the writer takes the first request and blocks on the gate
-        queued = [writer.submit(_drafts(4, 100)), writer.submit(_drafts(4, 200))]
+        first = writer.submit(_batch(4))
+        await entered(storage)  # the writer took the first request and waits at the gate
+        queued = [writer.submit(_batch(4, 100)), writer.submit(_batch(4, 200))]
         with pytest.raises(Overloaded) as caught:
-            writer.submit(_drafts(3, 300))
+            writer.submit(_batch(3, 300))
         assert caught.value.retry_after >= 1
         assert not first.done()  # nothing is acknowledged before its commit
         stopping = asyncio.ensure_future(writer.stop())
-        await asyncio.sleep(0.05)
+        await until(lambda: writer.stopping)
         with pytest.raises(Unavailable):
-            writer.submit(_drafts(1, 400))
+            writer.submit(_batch(1, 400))
         storage.gate.set()
         await stopping
         results = [await first, *[await f for f in queued]]
@@ -76,7 +101,7 @@ def test_duplicates_within_one_group_commit_are_stored_once(storage: GatedStorag
         writer = Writer(storage, max_queue_events=100, batch_max_events=100)
         storage.gate.set()
         writer.start()
-        a, b = writer.submit(_drafts(2)), writer.submit(_drafts(2))
+        a, b = writer.submit(_batch(2)), writer.submit(_batch(2))
         first, second = await a, await b
         await writer.stop()
         assert [r.id for r in first] == [r.id for r in second]
@@ -100,10 +125,10 @@ def test_refuse_hook_turns_new_work_away_until_it_clears(storage: GatedStorage) 
         storage.gate.set()
         writer.start()
         with pytest.raises(Unavailable, match="the bus is down"):
-            writer.submit(_drafts(2))
+            writer.submit(_batch(2))
         assert writer.depth == 0  # refused work is not queued
         outage.clear()
-        assert len(await writer.submit(_drafts(2))) == 2
+        assert len(await writer.submit(_batch(2))) == 2
         await writer.stop()
 
     asyncio.run(scenario())
@@ -115,15 +140,16 @@ def test_a_stalled_commit_turns_new_work_away_until_it_finishes(storage: GatedSt
     async def scenario() -> None:
         writer = Writer(storage, max_queue_events=100, batch_max_events=100, stall_after=0.5)
         writer.start()
-        first = writer.submit(_drafts(1))
-        await asyncio.sleep(0.05)
-        second = writer.submit(_drafts(1, 10))  # the commit is slow, not stalled yet
-        await asyncio.sleep(0.6)
+        first = writer.submit(_batch(1))
+        await entered(storage)
+        second = writer.submit(_batch(1, 10))  # the commit is slow, not stalled yet
+        await until(lambda: writer.stalled)
         with pytest.raises(Unavailable, match="stalled"):
-            writer.submit(_drafts(1, 20))
+            writer.submit(_batch(1, 20))
         storage.gate.set()
         assert len(await first) == len(await second) == 1
-        assert len(await writer.submit(_drafts(1, 30))) == 1
+        assert not writer.stalled
+        assert len(await writer.submit(_batch(1, 30))) == 1
         await writer.stop()
 
     asyncio.run(scenario())

@@ -6,9 +6,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from tidings.core.ingest import Batch, commit
+from tidings.model.events import EventDraft
 from tidings.storage import persons
+from tidings.storage.base import Storage
 from tidings.storage.named_sources import source_named
 from tidings.storage.schema import metadata
 from tidings.storage.sqlite import SQLiteStorage
@@ -81,3 +84,42 @@ def test_forget_erases_the_person_links_and_memberships(engine: Engine) -> None:
     assert persons.get_person(engine, "u1") is None
     assert persons.resolve_aliases(engine, ["anon-1"]) == {}
     assert persons.group_member_ids(engine, "g") == ["u2"]
+
+
+class _PersonWrites:
+    """Segment's identify, group and alias as one side write, then optionally a failure."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+
+    def apply(self, conn: Connection) -> None:
+        persons.identify_in(conn, "u5", "device-5", {"plan": "pro"})
+        persons.group_in(conn, "g5", "u5", {"name": "Acme"})
+        persons.alias_in(conn, "old-5", "u5")
+        if self.fail:
+            raise ValueError("the batch fails after its person writes")
+
+
+def _draft(message_id: str) -> EventDraft:
+    return EventDraft(1, "p", "identify", 1, 1, 1.0, None, None, message_id, "u5", None, None)
+
+
+def test_person_writes_commit_in_the_events_transaction_on_both_engines(
+    storage: Storage,
+) -> None:
+    with pytest.raises(ValueError):
+        commit(storage, [Batch([_draft("m1")], [_PersonWrites(fail=True)])])
+    assert storage.count_events() == 0
+    assert persons.get_person(storage.engine, "u5") is None
+    assert persons.group_member_ids(storage.engine, "g5") == []
+    # Applied twice (a retried batch repeats its side writes): the same state as once.
+    for _ in range(2):
+        commit(storage, [Batch([_draft("m1")], [_PersonWrites()])])
+    assert storage.count_events() == 1
+    person = persons.get_person(storage.engine, "u5")
+    assert person is not None and person.traits == {"plan": "pro"}
+    assert persons.group_member_ids(storage.engine, "g5") == ["u5"]
+    assert persons.resolve_aliases(storage.engine, ["device-5", "old-5"]) == {
+        "device-5": "u5",
+        "old-5": "u5",
+    }

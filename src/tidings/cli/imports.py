@@ -13,6 +13,7 @@ import click
 from tidings.cli.common import fail, opened_storage, progress, settings_from
 from tidings.config import Settings
 from tidings.core.importers import EXPORT_ONLY, FORMATS, ImportLineError, to_native
+from tidings.core.ingest import Batch, commit
 from tidings.core.store import Storage
 from tidings.model.events import EventDraft, validate_event
 from tidings.model.timeparse import now_us
@@ -30,7 +31,7 @@ def _import_lines(
 
     def flush() -> tuple[int, int, int, list[str]]:
         nonlocal drafts, problems, done
-        results = storage.insert_batch(drafts) if drafts else []
+        results = commit(storage, [Batch(drafts)]) if drafts else []
         dups = sum(1 for r in results if r.duplicate)
         answer = (done, len(results) - dups, dups, problems)
         drafts, problems, done = [], [], 0

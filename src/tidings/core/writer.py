@@ -1,4 +1,4 @@
-"""Group commit: requests queue events, one thread commits whatever is queued, then acks.
+"""Group commit: requests queue batches, one thread commits whatever is queued, then acks.
 
 Invariants:
 - A request's future resolves only after the transaction holding its events committed
@@ -6,6 +6,11 @@ Invariants:
 - The queue holds at most ``max_queue_events``; beyond that :meth:`Writer.submit` raises
   :class:`~tidings.errors.Overloaded` at once instead of growing memory.
 - :meth:`Writer.stop` refuses new work, commits everything already queued, then returns.
+- A batch's side writes commit in the same transaction as its events, or neither does.
+- When a group commit fails for a reason other than an outage (one batch's bad data), each
+  batch is retried in a transaction of its own, so only the offending request fails.
+- The after-commit effects run once per committed transaction, before its requests are
+  answered, and never for a transaction that did not commit.
 - While ``refuse()`` names a reason (a service the commit depends on is down), or while one
   commit has been running longer than ``stall_after`` seconds (a database that stopped
   answering without dropping the connection), new work is refused with
@@ -25,16 +30,16 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from tidings.core.batch import AfterCommit, Batch, commit
 from tidings.errors import Overloaded, TidingsError, Unavailable
-from tidings.model.events import EventDraft
 from tidings.model.records import InsertResult
-from tidings.outages import describe
+from tidings.outages import describe, is_outage
 from tidings.storage.base import Storage
 
 log = logging.getLogger("tidings.writer")
 
-Committed = Callable[[Sequence[EventDraft], Sequence[InsertResult]], None]
-_Item = tuple[Sequence[EventDraft], "asyncio.Future[list[InsertResult]]"]
+_Item = tuple[Batch, "asyncio.Future[list[InsertResult]]"]
+_Outcome = list[InsertResult] | BaseException
 
 
 #: Seconds one commit may run before new work is refused (SQLite gives up on a lock after
@@ -53,16 +58,14 @@ class Writer:
         *,
         max_queue_events: int,
         batch_max_events: int,
-        on_commit: Committed | None = None,
-        observe_commit: Callable[[float, int], None] | None = None,
+        after_commit: AfterCommit | None = None,
         refuse: Callable[[], str | None] | None = None,
         stall_after: float = STALL_AFTER,
     ) -> None:
         self.storage = storage
         self.max_queue_events = max_queue_events
         self.batch_max_events = batch_max_events
-        self.on_commit = on_commit
-        self.observe_commit = observe_commit
+        self.after_commit = after_commit or AfterCommit()
         self.refuse = refuse
         self.stall_after = stall_after
         #: When the running commit started (monotonic clock); None between commits.
@@ -78,6 +81,17 @@ class Writer:
     def depth(self) -> int:
         """Events queued and not yet committed."""
         return self._pending
+
+    @property
+    def stalled(self) -> bool:
+        """True while one commit has been running longer than ``stall_after`` seconds."""
+        started = self._commit_started
+        return started is not None and time.monotonic() - started > self.stall_after
+
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`stop` began: new work is refused from then on."""
+        return self._stopping
 
     def start(self) -> None:
         # The writer thread gives up the GIL inside every SQLite call and must win it back
@@ -99,11 +113,12 @@ class Writer:
             await asyncio.to_thread(thread.join)
             self._thread = None
 
-    def submit(self, drafts: Sequence[EventDraft]) -> asyncio.Future[list[InsertResult]]:
-        """Queue ``drafts`` for the next commit.
+    def submit(self, batch: Batch) -> asyncio.Future[list[InsertResult]]:
+        """Queue ``batch`` for the next commit.
 
         Returns:
-            A future that resolves to one InsertResult per draft after the commit.
+            A future that resolves to one InsertResult per draft after the commit of the
+            batch's events and side writes.
 
         Raises:
             Overloaded: the queue is full; answer 503 with Retry-After.
@@ -114,11 +129,10 @@ class Writer:
             raise Unavailable("writer is not running. Did the app lifespan run?")
         if self.refuse is not None and (reason := self.refuse()) is not None:
             raise Unavailable(reason)
-        started = self._commit_started
-        if started is not None and time.monotonic() - started > self.stall_after:
+        if self.stalled:
             raise Unavailable("storage is not answering; the current commit is stalled")
         future: asyncio.Future[list[InsertResult]] = loop.create_future()
-        count = len(drafts)
+        count = len(batch)
         with self._cond:
             if self._stopping:
                 raise Unavailable("server is shutting down")
@@ -127,7 +141,7 @@ class Writer:
             if self._pending and self._pending + count > self.max_queue_events:
                 raise Overloaded("write queue is full; retry shortly", retry_after=1)
             self._pending += count
-            self._queue.append((drafts, future))
+            self._queue.append((batch, future))
             self._cond.notify()
         return future
 
@@ -156,54 +170,44 @@ class Writer:
             finally:
                 self._commit_started = None
             with self._cond:
-                self._pending -= sum(len(drafts) for drafts, _ in items)
+                self._pending -= sum(len(batch) for batch, _ in items)
             assert self._loop is not None
             try:
                 self._loop.call_soon_threadsafe(self._resolve, items, outcomes)
             except RuntimeError:  # pragma: no cover - the loop closed under us at exit
                 return
 
-    def _commit(self, items: list[_Item]) -> list[list[InsertResult] | BaseException]:
-        drafts = [draft for batch, _ in items for draft in batch]
-        started = time.perf_counter()
+    def _commit(self, items: list[_Item]) -> list[_Outcome]:
+        batches = [batch for batch, _ in items]
         try:
-            results = self.storage.insert_batch(drafts)
+            results = self._transaction(batches)
         # Any driver error (sqlite3, psycopg, ...) must fail the waiting requests, not the writer.
         except Exception as exc:  # noqa: BLE001
-            if len(items) == 1:
+            if len(items) == 1 or is_outage(exc):
+                # Retrying one by one would only wait out the same outage once per request.
                 log.error("commit failed: %s", describe(exc))
-                return [_unavailable(exc)]
-            # One request's bad luck must not fail its neighbours: retry each on its own.
-            return [self._commit_one(batch) for batch, _ in items]
-        if self.observe_commit is not None:
-            self.observe_commit(time.perf_counter() - started, len(drafts))
-        self._notify(drafts, results)
-        outcomes: list[list[InsertResult] | BaseException] = []
+                return [_unavailable(exc) for _ in items]
+            # One request's bad data must not fail its neighbours: retry each on its own.
+            return [self._commit_one(batch) for batch in batches]
+        outcomes: list[_Outcome] = []
         offset = 0
-        for batch, _ in items:
+        for batch in batches:
             outcomes.append(results[offset : offset + len(batch)])
             offset += len(batch)
         return outcomes
 
-    def _commit_one(self, batch: Sequence[EventDraft]) -> list[InsertResult] | BaseException:
+    def _commit_one(self, batch: Batch) -> _Outcome:
         try:
-            results = self.storage.insert_batch(batch)
+            return self._transaction([batch])
         except Exception as exc:  # noqa: BLE001 - same reason as in _commit
             log.error("commit failed: %s", describe(exc))
             return _unavailable(exc)
-        self._notify(batch, results)
-        return results
 
-    def _notify(self, drafts: Sequence[EventDraft], results: Sequence[InsertResult]) -> None:
-        if self.on_commit is None:
-            return
-        try:
-            self.on_commit(drafts, results)
-        except Exception:
-            log.exception("on_commit listener failed")
+    def _transaction(self, batches: Sequence[Batch]) -> list[InsertResult]:
+        return commit(self.storage, batches, self.after_commit)
 
     @staticmethod
-    def _resolve(items: list[_Item], outcomes: list[list[InsertResult] | BaseException]) -> None:
+    def _resolve(items: list[_Item], outcomes: list[_Outcome]) -> None:
         for (_, future), outcome in zip(items, outcomes, strict=True):
             if future.done():  # the client went away; its events are committed anyway
                 continue

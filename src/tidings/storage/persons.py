@@ -99,60 +99,79 @@ def _link(conn: Connection, alias: str, user_id: str, now: int) -> None:
 def identify(
     engine: Engine, user_id: str | None, anonymous_id: str | None, traits: dict[str, Any]
 ) -> None:
+    """:func:`identify_in` in a transaction of its own."""
+    with engine.begin() as conn:
+        identify_in(conn, user_id, anonymous_id, traits)
+
+
+def identify_in(
+    conn: Connection, user_id: str | None, anonymous_id: str | None, traits: dict[str, Any]
+) -> None:
     """Record an identify call: merge traits into the person, link the anonymous id.
 
     A call with only an anonymous id keeps its traits on the person that id is linked to, or
     on a person named by the anonymous id until an identify or alias links it.
     """
     now = now_us()
-    with engine.begin() as conn:
-        if user_id is None and anonymous_id is not None:
-            user_id = _resolve_one(conn, anonymous_id) or anonymous_id
-        if user_id is None:
-            return
-        _upsert_traits(conn, persons, "user_id", user_id, traits, now)
-        if anonymous_id is not None:
-            _link(conn, anonymous_id, user_id, now)
+    if user_id is None and anonymous_id is not None:
+        user_id = _resolve_one(conn, anonymous_id) or anonymous_id
+    if user_id is None:
+        return
+    _upsert_traits(conn, persons, "user_id", user_id, traits, now)
+    if anonymous_id is not None:
+        _link(conn, anonymous_id, user_id, now)
 
 
 def alias(engine: Engine, previous_id: str, user_id: str) -> None:
+    """:func:`alias_in` in a transaction of its own."""
+    with engine.begin() as conn:
+        alias_in(conn, previous_id, user_id)
+
+
+def alias_in(conn: Connection, previous_id: str, user_id: str) -> None:
     """Link ``previous_id`` to ``user_id``; the person gets any traits known under the old id."""
     now = now_us()
-    with engine.begin() as conn:
-        old = conn.execute(select(persons.c.traits).where(persons.c.user_id == previous_id)).first()
-        traits: dict[str, Any] = orjson.loads(old[0]) if old and old[0] else {}
-        _upsert_traits(conn, persons, "user_id", user_id, traits, now)
-        _link(conn, previous_id, user_id, now)
-        # Ids that pointed at the previous id now point at the new person too.
-        conn.execute(
-            update(person_aliases)
-            .where(person_aliases.c.user_id == previous_id)
-            .values(user_id=user_id, linked_at=now)
-        )
+    old = conn.execute(select(persons.c.traits).where(persons.c.user_id == previous_id)).first()
+    traits: dict[str, Any] = orjson.loads(old[0]) if old and old[0] else {}
+    _upsert_traits(conn, persons, "user_id", user_id, traits, now)
+    _link(conn, previous_id, user_id, now)
+    # Ids that pointed at the previous id now point at the new person too.
+    conn.execute(
+        update(person_aliases)
+        .where(person_aliases.c.user_id == previous_id)
+        .values(user_id=user_id, linked_at=now)
+    )
 
 
 def group(engine: Engine, group_id: str, member_id: str | None, traits: dict[str, Any]) -> None:
+    """:func:`group_in` in a transaction of its own."""
+    with engine.begin() as conn:
+        group_in(conn, group_id, member_id, traits)
+
+
+def group_in(
+    conn: Connection, group_id: str, member_id: str | None, traits: dict[str, Any]
+) -> None:
     """Merge the group's traits and make ``member_id`` (a user or anonymous id) a member."""
     now = now_us()
-    with engine.begin() as conn:
-        _upsert_traits(conn, person_groups, "group_id", group_id, traits, now)
-        if member_id is None:
-            return
-        exists = conn.execute(
-            select(group_members.c.group_id).where(
-                group_members.c.group_id == group_id, group_members.c.member_id == member_id
-            )
-        ).first()
-        if exists is None:
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(group_members).values(
-                            group_id=group_id, member_id=member_id, joined_at=now
-                        )
+    _upsert_traits(conn, person_groups, "group_id", group_id, traits, now)
+    if member_id is None:
+        return
+    exists = conn.execute(
+        select(group_members.c.group_id).where(
+            group_members.c.group_id == group_id, group_members.c.member_id == member_id
+        )
+    ).first()
+    if exists is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(group_members).values(
+                        group_id=group_id, member_id=member_id, joined_at=now
                     )
-            except IntegrityError:
-                pass  # joined concurrently; membership is all that matters
+                )
+        except IntegrityError:
+            pass  # joined concurrently; membership is all that matters
 
 
 def _resolve_one(conn: Connection, alias_id: str) -> str | None:

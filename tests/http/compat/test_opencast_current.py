@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,11 @@ from starlette.testclient import TestClient
 
 from tests.http.compat.opencast_app import Quiet, quiet_app
 from tidings.compat.opencast import records as opencast_records
+from tidings.compat.opencast import store as tables
 from tidings.compat.opencast.records import pseudonym
 from tidings.config import Settings
 from tidings.http.deps import Runtime
+from tidings.model.events import EventDraft
 
 PAYLOADS = Path(__file__).parent / "payloads"
 # What Opencast's Sender sets, including the malformed charset (seed-systems.md 1.2).
@@ -391,3 +395,41 @@ def test_open_routes_are_rate_limited(tmp_path: Path) -> None:
         assert limited.status_code == 429
         assert int(limited.headers["retry-after"]) >= 1
         assert "message" in limited.json()
+
+
+def test_a_statistic_and_its_events_commit_together_or_not_at_all(
+    client: TestClient, rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Fails:
+        def apply(self, conn: object) -> None:
+            raise sqlite3.OperationalError("database is locked")
+
+    original = rt.storage.insert_batch
+
+    def failing(drafts: Sequence[EventDraft], side_writes: Sequence[Any] = ()) -> Any:
+        return original(drafts, [*side_writes, Fails()])
+
+    monkeypatch.setattr(rt.storage, "insert_batch", failing)
+    answer = send(client, "POST", "/api/1.0/statistic", payload("statistics_ci"))
+    assert answer.status_code == 503
+    assert rt.storage.count_events() == 0
+    assert tables.get_statistic(rt.storage.engine, STATISTIC_KEY) is None
+    monkeypatch.undo()
+    answer = send(client, "POST", "/api/1.0/statistic", payload("statistics_ci"))
+    assert answer.status_code == 200
+    assert answer.json()["statistic"]["total_minutes"] == 1_000_000
+    assert tables.get_statistic(rt.storage.engine, STATISTIC_KEY) is not None
+    assert rt.storage.count_events() > 0
+
+
+def test_the_events_of_a_partial_statistic_describe_the_stored_row(
+    client: TestClient, rt: Runtime, viewer: tuple[str, str]
+) -> None:
+    hosts = [{"hostname": "a", "cores": 4, "memory": 8}, {"hostname": "b", "cores": 2}]
+    tables.upsert_statistic(rt.storage.engine, "k2", {"version": "16.1", "job_count": 5}, hosts)
+    answer = client.post("/api/1.0/statistic", json={"statistic_key": "k2", "ca_count": 3})
+    assert answer.json()["statistic"]["version"] == "16.1"
+    [summary] = [e for e in opencast_events(client, viewer) if e["name"] == "statistic"]
+    props = summary["properties"]
+    assert (props["version"], props["job_count"], props["ca_count"]) == ("16.1", 5, 3)
+    assert (props["hosts"], props["cores"], props["memory"]) == (2, 6, 8)

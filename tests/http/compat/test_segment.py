@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -309,3 +310,24 @@ def test_browser_sdks_may_post_from_any_origin(client: TestClient, write_key: st
     assert answer.json() == {"success": True}
     assert answer.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in answer.headers
+
+
+def test_person_writes_commit_with_the_events_or_not_at_all(
+    client: TestClient, write_key: str, rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(*args: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    identify = {"type": "identify", "userId": "u7", "traits": {"plan": "pro"}, "messageId": "i-7"}
+    monkeypatch.setattr(persons, "identify_in", unreachable)
+    answer = client.post("/v1/batch", json={"batch": [identify]}, headers=_basic(write_key))
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "unavailable"
+    assert rt.storage.count_events() == 0  # the identify event did not commit without its person
+    monkeypatch.undo()
+    # The client's retry stores both, in one commit, and is answered from it.
+    answer = client.post("/v1/batch", json={"batch": [identify]}, headers=_basic(write_key))
+    assert answer.content == b'{"success":true}'
+    assert rt.storage.count_events() == 1
+    person = persons.get_person(rt.storage.engine, "u7")
+    assert person is not None and person.traits == {"plan": "pro"}

@@ -17,13 +17,12 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from tidings.core.ingest import ingest
+from tidings.core.ingest import Batch, draft, ingest
 from tidings.errors import Invalid, TidingsError, TooLarge
 from tidings.http.body import read_body
 from tidings.http.deps import runtime, source_for, write_key
 from tidings.http.problems import error_headers, status_of
 from tidings.model.events import NAME_MAX, EventDraft
-from tidings.model.timeparse import now_us
 
 
 async def _fields(request: Request, limit: int) -> dict[str, Any]:
@@ -84,21 +83,7 @@ def _draft(request: Request, fields: dict[str, Any], source_id: int, namespace: 
     if "\\u0000" in properties_json:
         field = "page" if "\\u0000" in orjson.dumps(page).decode() else "event"
         raise Invalid.field(field, "must not contain NUL characters")
-    now = now_us()
-    return EventDraft(
-        source_id=source_id,
-        namespace=namespace,
-        name=event_type,
-        timestamp=now,
-        received_at=now,
-        value=1.0,
-        properties=properties_json,
-        context=context_json,
-        message_id=None,
-        user_id=None,
-        anonymous_id=None,
-        session_id=None,
-    )
+    return draft(source_id, namespace, event_type, properties=properties_json, context=context_json)
 
 
 async def user_track(request: Request) -> Response:
@@ -112,8 +97,7 @@ async def user_track(request: Request) -> Response:
         draft = _draft(request, fields, source.id, source.name)
         if len(draft.properties or "") > settings.max_event_bytes:
             raise TooLarge(f"the event is over the limit of {settings.max_event_bytes} bytes")
-        await ingest(rt.writer, [draft])
-        rt.metrics.events_accepted.inc()
+        await ingest(rt.writer, Batch([draft]))
     except TidingsError as exc:
         return PlainTextResponse(exc.detail, status_code=status_of(exc), headers=error_headers(exc))
     return PlainTextResponse("success")

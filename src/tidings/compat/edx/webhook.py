@@ -26,13 +26,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.core.auth import same
-from tidings.core.ingest import ingest
+from tidings.core.ingest import Batch, draft, ingest
 from tidings.errors import TidingsError
 from tidings.http.body import read_body
 from tidings.http.deps import limit_anonymous, runtime
 from tidings.http.problems import error_headers, status_of
 from tidings.model.events import ID_MAX, NAME_MAX, EventDraft
-from tidings.model.timeparse import TimestampError, now_us, parse_timestamp, to_iso
+from tidings.model.timeparse import TimestampError, parse_timestamp, to_iso
 from tidings.storage import persons
 from tidings.storage.named_sources import source_named
 
@@ -165,19 +165,15 @@ def _draft(
         nul_in_event = b"\\u0000" in orjson.dumps(legacy["event"])
         where = "properties.event" if nul_in_event else "context or properties.context"
         raise _Reject(400, f"{where} must not contain NUL characters")
-    return EventDraft(
-        source_id=0,
-        namespace=NAMESPACE,
-        name=name,
-        timestamp=timestamp,
-        received_at=now_us(),
-        value=1.0,
+    return draft(
+        0,
+        NAMESPACE,
+        name,
+        timestamp,
         properties=properties_json,
         context=context_json,
         message_id=message_id if client_id and isinstance(message_id, str) else None,
         user_id=str(user_id),
-        anonymous_id=None,
-        session_id=None,
     )
 
 
@@ -217,8 +213,7 @@ async def _track(request: Request) -> Response:
     # Only now: the first event creates the "edx" source, and a refused one stores nothing.
     source = await run_in_threadpool(source_named, rt.storage.engine, SOURCE)
     draft.source_id = source.id
-    [result] = await ingest(rt.writer, [draft])
-    (rt.metrics.events_duplicate if result.duplicate else rt.metrics.events_accepted).inc()
+    await ingest(rt.writer, Batch([draft]))
     return _answer(200, True)
 
 

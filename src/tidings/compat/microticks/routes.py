@@ -155,7 +155,6 @@ async def create_event(request: Request) -> Response:
     except TidingsError as exc:
         rt.metrics.ingest_rejected.labels(exc.code).inc()
         return await _rejected(request, exc)
-    rt.metrics.events_accepted.inc()
     return _answer({"event_id": event_id})
 
 

@@ -23,12 +23,12 @@ import orjson
 from tidings.compat.microticks import store as db
 from tidings.compat.microticks.store import CLICK, NAMESPACE, Consumer, SessionFilter, SessionRow
 from tidings.core.auth import secret_hash
-from tidings.core.ingest import ingest
+from tidings.core.ingest import Batch, draft, ingest
 from tidings.core.writer import Writer
 from tidings.errors import Conflict, FieldError, Invalid, NotFound
-from tidings.model.events import NAME_MAX, EventDraft
+from tidings.model.events import NAME_MAX
 from tidings.model.ids import uuid7
-from tidings.model.timeparse import EPOCH, TimestampError, now_us, parse_timestamp
+from tidings.model.timeparse import EPOCH, TimestampError, parse_timestamp
 from tidings.storage.base import Storage
 
 __all__ = [
@@ -233,21 +233,16 @@ async def record_event(
     timestamp = _ts(fields)
     properties, context = _properties_and_context(data, max_event_bytes)
     session = await _open_session(storage, token)
-    draft = EventDraft(
-        source_id=session.source_id,
-        namespace=NAMESPACE,
-        name=action,
-        timestamp=timestamp,
-        received_at=now_us(),
-        value=1.0,
+    event = draft(
+        session.source_id,
+        NAMESPACE,
+        action,
+        timestamp,
         properties=properties,
         context=context,
-        message_id=None,
-        user_id=None,
-        anonymous_id=None,
         session_id=session.public_id,
     )
-    (result,) = await ingest(writer, [draft])
+    (result,) = await ingest(writer, Batch([event]))
     return result.id
 
 

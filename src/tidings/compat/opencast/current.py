@@ -4,11 +4,16 @@ What real Opencast instances speak: upserts by key on ``POST /api/1.0/adopter`` 
 ``/api/1.0/statistic`` (plus Tobira's ``/api/1.0/tobira``), deregistration by ``DELETE`` with
 a JSON body, and collection ``GET``s. Upserts and deletes name one record by its random key
 and stay open, since Opencast sends no credentials; collection reads need a viewer.
-Statistics and Tobira statistics are also stored as core events (core/opencast_records.py).
+Statistics and Tobira statistics are also stored as core events (records.py), in the same
+transaction as their rows: the row is the batch's side write.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,8 +33,62 @@ from tidings.compat.opencast.common import (
     statistic_out,
     tobira_out,
 )
-from tidings.core.ingest import ingest
+from tidings.compat.opencast.upserts import RowUpsert
+from tidings.core.ingest import Batch, ingest
 from tidings.http.deps import runtime
+from tidings.http.hotpath import Handler
+
+#: A record as the wire shows it; ``reveal`` says whether its keys are shown.
+Shown = Callable[..., dict[str, Any]]
+
+
+# -- what the three record kinds share --------------------------------------------------------
+def _deleter(field: str, remove: Callable[[Engine, str], bool], label: str) -> Handler:
+    """``DELETE`` with the record's key in a JSON body; open, like the upsert."""
+
+    @opencast_route
+    async def delete(request: Request) -> Response:
+        limit_open_route(request)
+        key = opencast.key(await json_body(request), field)
+        if not await run_in_threadpool(remove, runtime(request).storage.engine, key):
+            raise not_found(label, key)
+        return answer({"deleted": key})
+
+    return delete
+
+
+def _lister(
+    plural: str, rows_of: Callable[[Engine, int | None, int], list[dict[str, Any]]], shown: Shown
+) -> Handler:
+    """The collection ``GET``: a viewer sees pseudonyms, an admin the keys."""
+
+    @opencast_route
+    async def listing(request: Request) -> Response:
+        who = await require_viewer(request)
+        limit, offset = page_params(request)
+        engine = runtime(request).storage.engine
+        rows = await run_in_threadpool(rows_of, engine, limit, offset)
+        return answer({plural: [shown(row, reveal=who.is_admin) for row in rows]})
+
+    return listing
+
+
+def _reader(
+    singular: str, row_of: Callable[[Engine, str], dict[str, Any] | None], shown: Shown, label: str
+) -> Handler:
+    """``GET`` of one record: the caller named the key, so the answer may show it (and the
+    adopter's, as its POST did)."""
+
+    @opencast_route
+    async def read(request: Request) -> Response:
+        await require_viewer(request)
+        key = request.path_params["key"]
+        row = await run_in_threadpool(row_of, runtime(request).storage.engine, key)
+        if row is None:
+            raise not_found(label, key)
+        return answer({singular: shown(row)})
+
+    return read
 
 
 # -- adopters --------------------------------------------------------------------------------
@@ -44,70 +103,34 @@ async def upsert_adopter(request: Request) -> Response:
     return answer({"adopter": adopter_current(row)})
 
 
-@opencast_route
-async def delete_adopter(request: Request) -> Response:
-    limit_open_route(request)
-    key = opencast.key(await json_body(request), "adopter_key")
-    engine = runtime(request).storage.engine
-    if not await run_in_threadpool(tables.delete_adopter, engine, key):
-        raise not_found("Adopter", key)
-    return answer({"deleted": key})
-
-
-@opencast_route
-async def list_adopters(request: Request) -> Response:
-    who = await require_viewer(request)
-    limit, offset = page_params(request)
-    rows = await run_in_threadpool(
-        tables.list_adopters, runtime(request).storage.engine, limit, offset
-    )
-    return answer({"adopters": [adopter_current(row, reveal=who.is_admin) for row in rows]})
+delete_adopter = _deleter("adopter_key", tables.delete_adopter, "Adopter")
+list_adopters = _lister("adopters", tables.list_adopters, adopter_current)
 
 
 # -- statistics ------------------------------------------------------------------------------
 @opencast_route
 async def upsert_statistic(request: Request) -> Response:
-    """Store the statistic, then its core events; answer after both are committed."""
+    """Store the statistic and its core events in one commit; answer after it."""
     limit_open_route(request)
     data = await json_body(request)
     key = opencast.key(data, "statistic_key")
     values, hosts = opencast.statistic_values(data)
     rt = runtime(request)
-    row = await run_in_threadpool(tables.upsert_statistic, rt.storage.engine, key, values, hosts)
+    # The events describe the row as this upsert will leave it: the stored one with the
+    # posted fields over it (an upsert only touches the fields it names).
+    stored = await run_in_threadpool(tables.get_statistic, rt.storage.engine, key)
+    expected = {**(stored or {}), **values, "statistic_key": key}
+    if hosts is not None:
+        expected["hosts"] = hosts
     source = await run_in_threadpool(opencast_records.source_id, rt.storage)
-    await ingest(rt.writer, opencast_records.statistic_drafts(source, row))
-    return answer({"statistic": statistic_out(row)})
+    write = RowUpsert(tables.statistic_upsert(key, values, hosts))
+    await ingest(rt.writer, Batch(opencast_records.statistic_drafts(source, expected), [write]))
+    return answer({"statistic": statistic_out(write.row)})
 
 
-@opencast_route
-async def delete_statistic(request: Request) -> Response:
-    limit_open_route(request)
-    key = opencast.key(await json_body(request), "statistic_key")
-    engine = runtime(request).storage.engine
-    if not await run_in_threadpool(tables.delete_statistic, engine, key):
-        raise not_found("Statistic", key)
-    return answer({"deleted": key})
-
-
-@opencast_route
-async def list_statistics(request: Request) -> Response:
-    who = await require_viewer(request)
-    limit, offset = page_params(request)
-    rows = await run_in_threadpool(
-        tables.list_statistics, runtime(request).storage.engine, limit, offset
-    )
-    return answer({"statistics": [statistic_out(row, reveal=who.is_admin) for row in rows]})
-
-
-@opencast_route
-async def read_statistic(request: Request) -> Response:
-    # The caller named the key, so the answer may show it (and the adopter's, as its POST did).
-    await require_viewer(request)
-    key = request.path_params["key"]
-    row = await run_in_threadpool(tables.get_statistic, runtime(request).storage.engine, key)
-    if row is None:
-        raise not_found("Statistic", key)
-    return answer({"statistic": statistic_out(row)})
+delete_statistic = _deleter("statistic_key", tables.delete_statistic, "Statistic")
+list_statistics = _lister("statistics", tables.list_statistics, statistic_out)
+read_statistic = _reader("statistic", tables.get_statistic, statistic_out, "Statistic")
 
 
 # -- tobira ----------------------------------------------------------------------------------
@@ -118,37 +141,12 @@ async def upsert_tobira(request: Request) -> Response:
     key = opencast.key(data, "statistic_key")
     stats = opencast.tobira_data(data)
     rt = runtime(request)
-    row = await run_in_threadpool(tables.upsert_tobira, rt.storage.engine, key, stats)
     source = await run_in_threadpool(opencast_records.source_id, rt.storage)
-    await ingest(rt.writer, [opencast_records.tobira_draft(source, key, stats)])
-    return answer({"tobira": tobira_out(row)})
+    write = RowUpsert(tables.tobira_upsert(key, stats))
+    await ingest(rt.writer, Batch([opencast_records.tobira_draft(source, key, stats)], [write]))
+    return answer({"tobira": tobira_out(write.row)})
 
 
-@opencast_route
-async def delete_tobira(request: Request) -> Response:
-    limit_open_route(request)
-    key = opencast.key(await json_body(request), "statistic_key")
-    engine = runtime(request).storage.engine
-    if not await run_in_threadpool(tables.delete_tobira, engine, key):
-        raise not_found("Tobira statistic", key)
-    return answer({"deleted": key})
-
-
-@opencast_route
-async def list_tobira(request: Request) -> Response:
-    who = await require_viewer(request)
-    limit, offset = page_params(request)
-    rows = await run_in_threadpool(
-        tables.list_tobira, runtime(request).storage.engine, limit, offset
-    )
-    return answer({"tobira": [tobira_out(row, reveal=who.is_admin) for row in rows]})
-
-
-@opencast_route
-async def read_tobira(request: Request) -> Response:
-    await require_viewer(request)
-    key = request.path_params["key"]
-    row = await run_in_threadpool(tables.get_tobira, runtime(request).storage.engine, key)
-    if row is None:
-        raise not_found("Tobira statistic", key)
-    return answer({"tobira": tobira_out(row)})
+delete_tobira = _deleter("statistic_key", tables.delete_tobira, "Tobira statistic")
+list_tobira = _lister("tobira", tables.list_tobira, tobira_out)
+read_tobira = _reader("tobira", tables.get_tobira, tobira_out, "Tobira statistic")

@@ -12,6 +12,8 @@ error-event timestamps keep their UTC offset; PUT never wipes optional fields it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,8 +32,9 @@ from tidings.compat.opencast.common import (
     require_viewer,
 )
 from tidings.core.auth import Principal
-from tidings.core.ingest import ingest
+from tidings.core.ingest import Batch, ingest
 from tidings.http.deps import runtime
+from tidings.model.events import EventDraft
 
 REPORT = "statistics_report"
 ERROR = "error_event"
@@ -72,19 +75,27 @@ async def _known_adopter(request: Request, key: str, *, in_body: bool) -> None:
         raise not_found("Adopter", key)
 
 
+async def _store(request: Request, adopter_key: str, draft_of: Callable[[int], EventDraft]) -> int:
+    """Store one record of a known adopter as a core event; its id, after the commit."""
+    await _known_adopter(request, adopter_key, in_body=True)
+    rt = runtime(request)
+    source = await run_in_threadpool(opencast_records.source_id, rt.storage)
+    (result,) = await ingest(rt.writer, Batch([draft_of(source)]))
+    return result.id
+
+
 @opencast_route
 async def create_statistics_report(request: Request) -> Response:
     limit_open_route(request)
     report = opencast.statistics_report(await json_body(request))
-    await _known_adopter(request, report.adopter_key, in_body=True)
-    rt = runtime(request)
-    source = await run_in_threadpool(opencast_records.source_id, rt.storage)
-    (result,) = await ingest(rt.writer, [opencast_records.report_draft(source, report)])
+    event_id = await _store(
+        request, report.adopter_key, lambda source: opencast_records.report_draft(source, report)
+    )
     return answer(
         {
             "adopter_key": report.adopter_key,
             "from_date": report.from_date.isoformat(),
-            "id": result.id,
+            "id": event_id,
             "opencast_version": report.opencast_version,
             "to_date": report.to_date.isoformat(),
         }
@@ -95,16 +106,15 @@ async def create_statistics_report(request: Request) -> Response:
 async def create_error_event(request: Request) -> Response:
     limit_open_route(request)
     error = opencast.error_event(await json_body(request))
-    await _known_adopter(request, error.adopter_key, in_body=True)
-    rt = runtime(request)
-    source = await run_in_threadpool(opencast_records.source_id, rt.storage)
-    (result,) = await ingest(rt.writer, [opencast_records.error_draft(source, error)])
+    event_id = await _store(
+        request, error.adopter_key, lambda source: opencast_records.error_draft(source, error)
+    )
     return answer(
         {
             "adopter_key": error.adopter_key,
             "data": error.data,
             "error_type": error.error_type,
-            "id": result.id,
+            "id": event_id,
             "opencast_version": error.opencast_version,
             "timestamp": error.timestamp.isoformat(),
         }

@@ -26,6 +26,7 @@ import orjson
 
 from tidings.compat.opencast import store as tables
 from tidings.compat.opencast.payloads import ErrorEvent, StatisticsReport
+from tidings.core.ingest import draft
 from tidings.model.events import EventDraft
 from tidings.model.timeparse import EPOCH, now_us, to_iso
 from tidings.storage.base import Storage
@@ -62,19 +63,16 @@ def _draft(
     ts: int,
     message_id: str | None = None,
 ) -> EventDraft:
-    return EventDraft(
-        source_id=source,
-        namespace=NAMESPACE,
-        name=name,
-        timestamp=ts,
-        received_at=now_us(),
+    properties = orjson.dumps(props).decode()
+    return draft(
+        source,
+        NAMESPACE,
+        name,
+        ts,
         value=value,
-        properties=orjson.dumps(props).decode(),
-        context=None,
+        properties=properties,
         message_id=message_id,
         user_id=user,
-        anonymous_id=None,
-        session_id=None,
     )
 
 

@@ -10,9 +10,9 @@ Statistics reports and error events (generation A) are not here: they are core e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -31,10 +31,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.exc import IntegrityError
 
+from tidings.compat.opencast.upserts import Work, retrying, upsert
 from tidings.model.timeparse import now_us
-from tidings.storage.schema import BigId, events, metadata, sources, streams
+from tidings.storage.named_sources import source_named
+from tidings.storage.schema import BigId, events, metadata, streams
 
 #: Adopter columns a client may set, and their SQL types. Generation A's names are mapped
 #: onto these in core/opencast.py (``mail`` -> ``email``, ``allows_statistics`` ->
@@ -113,7 +114,6 @@ opencast_tobira = Table(
     Column("updated", BigInteger, nullable=False),
 )
 
-T = TypeVar("T")
 HOST_FIELDS = ("hostname", "cores", "max_load", "memory", "disk_space", "services")
 
 
@@ -127,39 +127,16 @@ class StoredRecord:
     properties: str | None
 
 
-def _upsert(
-    conn: Connection, table: Table, key_col: str, key: str, values: Mapping[str, Any]
-) -> None:
-    now = now_us()
-    column = table.c[key_col]
-    changed = conn.execute(
-        update(table).where(column == key).values(**values, updated=now)
-    ).rowcount
-    if not changed:
-        conn.execute(insert(table).values(**{key_col: key}, **values, created=now, updated=now))
-
-
-def _retrying(engine: Engine, work: Callable[[Connection], T]) -> T:
-    """Run ``work`` in a transaction; once more if a concurrent insert of the same key won
-    the race (the second try then finds the row and updates it)."""
-    try:
-        with engine.begin() as conn:
-            return work(conn)
-    except IntegrityError:
-        with engine.begin() as conn:
-            return work(conn)
-
-
 # -- adopters --------------------------------------------------------------------------------
 def upsert_adopter(engine: Engine, key: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """Create or update adopter ``key`` with only the given columns; return the stored row."""
 
     def work(conn: Connection) -> dict[str, Any]:
-        _upsert(conn, opencast_adopters, "adopter_key", key, values)
+        upsert(conn, opencast_adopters, "adopter_key", key, values)
         query = select(opencast_adopters).where(opencast_adopters.c.adopter_key == key)
         return dict(conn.execute(query).mappings().one())
 
-    return _retrying(engine, work)
+    return retrying(engine, work)
 
 
 def update_adopter(engine: Engine, key: str, values: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -240,9 +217,16 @@ def upsert_statistic(
     hosts: Sequence[Mapping[str, Any]] | None,
 ) -> dict[str, Any]:
     """Create or update statistic ``key``. ``hosts`` replaces the host list; None keeps it."""
+    return retrying(engine, statistic_upsert(key, values, hosts))
+
+
+def statistic_upsert(
+    key: str, values: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | None
+) -> Work:
+    """The work of :func:`upsert_statistic` on a connection, for a batch's side write."""
 
     def work(conn: Connection) -> dict[str, Any]:
-        _upsert(conn, opencast_statistics, "statistic_key", key, values)
+        upsert(conn, opencast_statistics, "statistic_key", key, values)
         if hosts is not None:
             conn.execute(delete(opencast_hosts).where(opencast_hosts.c.statistic_key == key))
             if hosts:
@@ -252,7 +236,7 @@ def upsert_statistic(
                 )
         return _statistic(conn, key) or {}
 
-    return _retrying(engine, work)
+    return work
 
 
 def _statistic(conn: Connection, key: str) -> dict[str, Any] | None:
@@ -314,13 +298,18 @@ def delete_statistic(engine: Engine, key: str) -> bool:
 
 # -- tobira ----------------------------------------------------------------------------------
 def upsert_tobira(engine: Engine, key: str, data: str) -> dict[str, Any]:
+    return retrying(engine, tobira_upsert(key, data))
+
+
+def tobira_upsert(key: str, data: str) -> Work:
+    """The work of :func:`upsert_tobira` on a connection, for a batch's side write."""
 
     def work(conn: Connection) -> dict[str, Any]:
-        _upsert(conn, opencast_tobira, "statistic_key", key, {"data": data})
+        upsert(conn, opencast_tobira, "statistic_key", key, {"data": data})
         query = select(opencast_tobira).where(opencast_tobira.c.statistic_key == key)
         return dict(conn.execute(query).mappings().one())
 
-    return _retrying(engine, work)
+    return work
 
 
 def get_tobira(engine: Engine, key: str) -> dict[str, Any] | None:
@@ -397,24 +386,6 @@ def opencast_events(
 
 
 def builtin_source_id(engine: Engine, name: str) -> int:
-    """The id of the live source ``name``, created without a write key if missing.
-
-    Such a source cannot be written to from outside; Tidings' own adapters attribute
-    their events to it.
-    """
-    query = select(sources.c.id).where(sources.c.name == name, sources.c.deleted_at.is_(None))
-    with engine.connect() as conn:
-        found = conn.execute(query).scalar()
-    if found is not None:
-        return int(found)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(
-                insert(sources).values(name=name, key_hash=None, created_at=now_us())
-            )
-            (created,) = result.inserted_primary_key or (0,)
-            return int(created)
-    except IntegrityError:
-        # Another process created it first; its row is the one to use.
-        with engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+    """The id of the live source ``name``, created without a write key if missing: it
+    cannot be written to from outside; Tidings' own adapters attribute their events to it."""
+    return source_named(engine, name).id

@@ -22,10 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from sqlalchemy import Connection
 
+from tidings.core.ingest import draft
 from tidings.errors import FieldError, Invalid, TooLarge
 from tidings.model.events import ID_MAX, NAME_MAX, EventDraft
 from tidings.model.timeparse import MAX_US, MIN_US, TimestampError, parse_timestamp
+from tidings.storage import persons
 
 TYPES = ("track", "identify", "page", "screen", "group", "alias")
 #: The message field an event's properties come from, to name it in errors.
@@ -42,6 +45,18 @@ class PersonUpdate:
     traits: dict[str, Any] = field(default_factory=dict)
     group_id: str | None = None
     previous_id: str | None = None
+
+    def apply(self, conn: Connection) -> None:
+        """Write the update in the transaction of its request's events (a side write): a
+        rejected request changes no person, and a retried one merges the same traits again,
+        which changes nothing."""
+        if self.kind == "identify":
+            persons.identify_in(conn, self.user_id, self.anonymous_id, self.traits)
+        elif self.kind == "group" and self.group_id is not None:
+            member = self.user_id or self.anonymous_id
+            persons.group_in(conn, self.group_id, member, self.traits)
+        elif self.kind == "alias" and self.previous_id and self.user_id:
+            persons.alias_in(conn, self.previous_id, self.user_id)
 
 
 @dataclass(slots=True)
@@ -245,11 +260,11 @@ def translate(
     context_json = _json(context, "context", errors)
     if errors.items:
         return None, None, errors.items, False
-    draft = EventDraft(
-        source_id=source_id,
-        namespace=namespace,
-        name=name,
-        timestamp=timestamp,
+    event = draft(
+        source_id,
+        namespace,
+        name,
+        timestamp,
         received_at=received,
         value=_value(properties),
         properties=properties_json,
@@ -257,9 +272,8 @@ def translate(
         message_id=message_id,
         user_id=user_id,
         anonymous_id=anonymous_id,
-        session_id=None,
     )
-    return draft, update, [], False
+    return event, update, [], False
 
 
 def translate_all(

@@ -8,18 +8,16 @@ database keeps one event per source and message id, across restarts).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import orjson
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.compat.segment.messages import PersonUpdate, translate_all
-from tidings.core.ingest import ingest
-from tidings.errors import Invalid, TidingsError, Unavailable
+from tidings.compat.segment.messages import translate_all
+from tidings.core.ingest import Batch, ingest
+from tidings.errors import Invalid, TidingsError
 from tidings.http.body import parse_json, read_body
 from tidings.http.deps import Runtime, runtime, source_for, write_key
 from tidings.http.hotpath import Handler
@@ -28,8 +26,6 @@ from tidings.http.responses import JSONBody
 from tidings.model.events import EventDraft
 from tidings.model.timeparse import now_us
 from tidings.storage import persons
-
-log = logging.getLogger("tidings.compat.segment")
 
 #: Segment's own limits: a batch request up to 512 KiB, one call (or message) up to 32 KiB.
 BATCH_MAX_BYTES = 512 * 1024
@@ -78,18 +74,6 @@ async def _attribute(rt: Runtime, drafts: list[EventDraft]) -> None:
             draft.user_id = links[draft.anonymous_id]
 
 
-def _apply(rt: Runtime, updates: list[PersonUpdate]) -> None:
-    engine = rt.storage.engine
-    for update in updates:
-        if update.kind == "identify":
-            persons.identify(engine, update.user_id, update.anonymous_id, update.traits)
-        elif update.kind == "group" and update.group_id is not None:
-            member = update.user_id or update.anonymous_id
-            persons.group(engine, update.group_id, member, update.traits)
-        elif update.kind == "alias" and update.previous_id and update.user_id:
-            persons.alias(engine, update.previous_id, update.user_id)
-
-
 async def _handle(request: Request, kind: str | None) -> Response:
     rt = runtime(request)
     settings = rt.settings
@@ -117,20 +101,8 @@ async def _handle(request: Request, kind: str | None) -> Response:
         defaults=defaults,
     )
     await _attribute(rt, translated.drafts)
-    results = await ingest(rt.writer, translated.drafts)
-    duplicates = sum(1 for r in results if r.duplicate)
-    rt.metrics.events_accepted.inc(len(results) - duplicates)
-    if duplicates:
-        rt.metrics.events_duplicate.inc(duplicates)
-    if translated.updates:
-        # After the commit, so a rejected request changes nothing; re-applying a retried
-        # identify merges the same traits again, which changes nothing either.
-        try:
-            await run_in_threadpool(_apply, rt, translated.updates)
-        except SQLAlchemyError as exc:
-            # The events are committed; the client's retry is deduplicated and re-applies.
-            log.error("person tables not updated: %s", exc)
-            raise Unavailable("person tables are not reachable; retry") from None
+    # The person updates commit with the events or not at all (PersonUpdate.apply).
+    await ingest(rt.writer, Batch(translated.drafts, translated.updates))
     return JSONBody(_OK)
 
 

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.compat.tracking_api.exact_buckets import FUNCTIONS, GRANULARITIES, exact_buckets
-from tidings.core.ingest import ingest
+from tidings.core.ingest import Batch, draft, ingest
 from tidings.errors import (
     Forbidden,
     Invalid,
@@ -208,20 +208,7 @@ def _draft(data: Any, source_id: int) -> EventDraft:
     value = _value(data, errors)
     if errors:
         raise _FieldErrors(errors)
-    return EventDraft(
-        source_id=source_id,
-        namespace=namespace,
-        name=name,
-        timestamp=timestamp,
-        received_at=received,
-        value=value,
-        properties=None,
-        context=None,
-        message_id=None,
-        user_id=None,
-        anonymous_id=None,
-        session_id=None,
-    )
+    return draft(source_id, namespace, name, timestamp, received_at=received, value=value)
 
 
 async def track(request: Request) -> Response:
@@ -238,7 +225,7 @@ async def track(request: Request) -> Response:
             raise Forbidden("only OAuth2 clients own a source to track into")
         data = await _payload(request)
         draft = _draft(data, who.source_id)
-        [result] = await ingest(runtime(request).writer, [draft])
+        [result] = await ingest(runtime(request).writer, Batch([draft]))
     except _FieldErrors as exc:
         return _json(exc.errors, 400)
     except _UnsupportedMedia as exc:

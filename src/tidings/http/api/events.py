@@ -15,7 +15,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from tidings.core.ingest import ingest
+from tidings.core.ingest import Batch, ingest
 from tidings.core.query import event_dict, iter_all, page
 from tidings.errors import Invalid, TidingsError
 from tidings.http.api.params import event_filter, int_param
@@ -71,14 +71,11 @@ async def create_events(request: Request) -> Response:
         data = parse_json(body)
         source = await source_for(request, write_key(request, data))
         drafts = _drafts(data, source.id, settings.max_batch_events, settings.max_event_bytes)
-        results = await ingest(rt.writer, drafts)
+        results = await ingest(rt.writer, Batch(drafts))
     except TidingsError as exc:
         rt.metrics.ingest_rejected.labels(exc.code).inc()
         raise
     duplicates = sum(1 for r in results if r.duplicate)
-    rt.metrics.events_accepted.inc(len(results) - duplicates)
-    if duplicates:
-        rt.metrics.events_duplicate.inc(duplicates)
     answer = {
         "accepted": len(results) - duplicates,
         "duplicates": duplicates,
