@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from tidings.errors import FieldError, Invalid
 from tidings.model.ids import derived_message_id
-from tidings.model.timeparse import TimestampError, parse_timestamp
+from tidings.model.timeparse import parse_timestamp
+
+_T = TypeVar("_T")
 
 NAME_MAX = 200
 ID_MAX = 255
@@ -108,6 +111,21 @@ def _optional_id(obj: dict[str, Any], field: str, errors: _Errors) -> str | None
     return value
 
 
+def _parsed(
+    obj: dict[str, Any], field: str, parse: Callable[[Any], _T], default: _T, errors: _Errors
+) -> _T:
+    """``parse`` of the field when it is there (its ValueError names the problem), else
+    ``default``; a bad value is recorded and ``default`` stands in, so every error is found."""
+    raw = obj.get(field)
+    if raw is None:
+        return default
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        errors.add(field, str(exc))
+        return default
+
+
 def _object(obj: dict[str, Any], field: str, errors: _Errors, limit: int) -> str | None:
     value = obj.get(field)
     if value is None:
@@ -175,20 +193,8 @@ def validate_event(
                 errors.add(key, "is not a known field")
     namespace = _name(obj, "namespace", errors)
     name = _name(obj, "name", errors)
-    timestamp = received_at
-    raw_ts = obj.get("timestamp")
-    if raw_ts is not None:
-        try:
-            timestamp = parse_timestamp(raw_ts)
-        except TimestampError as exc:
-            errors.add("timestamp", str(exc))
-    value = 1.0
-    raw_value = obj.get("value")
-    if raw_value is not None:
-        try:
-            value = parse_value(raw_value)
-        except ValueError as exc:
-            errors.add("value", str(exc))
+    timestamp = _parsed(obj, "timestamp", parse_timestamp, received_at, errors)
+    value = _parsed(obj, "value", parse_value, 1.0, errors)
     properties = _object(obj, "properties", errors, max_event_bytes)
     context = _object(obj, "context", errors, max_event_bytes)
     message_id = _optional_id(obj, "message_id", errors)
