@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, Index, create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
+import tidings.compat  # noqa: F401  (every slice registers its own tables on the metadata)
 from tests.services import postgres_schema
 from tidings.compat.microticks import store as microticks
 from tidings.model.ids import derived_message_id
