@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.http.compat.system_fixtures import key, server
+from tests.compat.openslides.system_fixtures import key, server
 from tests.server import Server
 from tests.streams import StreamReader, post_events
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.http.compat.system_fixtures import ALICE, BOB, key, server
+from tests.compat.openslides.system_fixtures import ALICE, BOB, key, server
 from tests.server import Server
 from tests.streams import StreamReader
 from tidings.compat.openslides.notify import channel_uid
