@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from tidings.bus import Bus, Deliver
+from tidings.bus.base import Bus, Deliver
 
 
 class MemoryBus(Bus):

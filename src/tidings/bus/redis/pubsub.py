@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 
 import redis.asyncio as aioredis
 
-from tidings.bus import Bus, Deliver
+from tidings.bus.base import Bus, Deliver
 from tidings.bus.redis.client import connect
 from tidings.redis_keys import key_prefix
 
