@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 import orjson
@@ -23,20 +23,6 @@ NAME_MAX = 200
 ID_MAX = 255
 #: What a source (or Microticks consumer) may be called: it appears in URLs and file names.
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-FIELDS = frozenset(
-    (
-        "namespace",
-        "name",
-        "timestamp",
-        "value",
-        "properties",
-        "context",
-        "message_id",
-        "user_id",
-        "anonymous_id",
-        "session_id",
-    )
-)
 
 
 @dataclass(slots=True)
@@ -60,6 +46,10 @@ class EventDraft:
     user_id: str | None
     anonymous_id: str | None
     session_id: str | None
+
+
+#: What a client may send of an event: the draft's fields but those the server sets itself.
+FIELDS = frozenset(f.name for f in fields(EventDraft)) - {"source_id", "received_at"}
 
 
 def message_id_of(draft: EventDraft, event_id: int) -> str:
