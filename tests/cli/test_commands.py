@@ -90,3 +90,18 @@ def test_bad_config_fails_with_one_line_and_status_2(
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0
     assert "TIDINGS_PORT" in result.stderr
+
+
+def test_family_lists_show_their_columns_in_order_with_iso_times(runner: CliRunner) -> None:
+    runner.invoke(main, ["source", "create", "web", "--retention-days", "9"])
+    runner.invoke(main, ["user", "create", "ann", "--password", "long-enough"])
+    runner.invoke(main, ["consumer", "create", "kiosk"])
+    columns = {
+        "source": ["name", "retention_days", "created_at"],
+        "user": ["username", "role", "created_at"],
+        "consumer": ["id", "name", "created_at"],
+    }
+    for family, expected in columns.items():
+        rows = json.loads(runner.invoke(main, [family, "list", "--json"]).stdout)
+        assert rows and all(list(row) == expected for row in rows), (family, rows)
+        assert all(row["created_at"].endswith("Z") for row in rows), (family, rows)

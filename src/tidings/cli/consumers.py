@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from tidings.cli.common import emit, fail, opened_storage, settings_from
-from tidings.cli.family import delete_command, list_command
+from tidings.cli.family import delete_command, list_command, record_rows
 from tidings.compat.microticks import sessions as microticks
-from tidings.core.store import Storage
 from tidings.model.events import SOURCE_NAME
-from tidings.model.timeparse import to_iso
 
 
 @click.group()
@@ -37,15 +33,10 @@ def create(ctx: click.Context, name: str, as_json: bool) -> None:
     )
 
 
-def _rows(storage: Storage) -> list[dict[str, Any]]:
-    return [
-        {"id": c.id, "name": c.name, "created_at": to_iso(c.created_at)}
-        for c in microticks.list_consumers(storage)
-    ]
-
-
 list_ = list_command(
-    consumer, "List active consumers; ``id`` is the ``consumer_id`` of their sessions.", _rows
+    consumer,
+    "List active consumers; ``id`` is the ``consumer_id`` of their sessions.",
+    record_rows(microticks.list_consumers, "id", "name"),
 )
 delete = delete_command(
     consumer,

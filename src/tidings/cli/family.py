@@ -3,12 +3,27 @@ and ``delete``, written once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import click
 
 from tidings.cli.common import Rows, changed, listed
 from tidings.core.store import Storage
+from tidings.model.timeparse import to_iso
+
+
+def record_rows(read: Callable[[Storage], Iterable[Any]], *fields: str) -> Rows:
+    """The rows of the records ``read`` returns: ``fields`` in order, then ``created_at``
+    (every family's records have one) as ISO time."""
+
+    def rows(storage: Storage) -> list[dict[str, Any]]:
+        return [
+            {**{f: getattr(r, f) for f in fields}, "created_at": to_iso(r.created_at)}
+            for r in read(storage)
+        ]
+
+    return rows
 
 
 def list_command(group: click.Group, help: str, rows: Rows) -> click.Command:

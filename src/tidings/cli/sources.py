@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from tidings.cli.common import changed, emit, fail, opened_storage, settings_from
-from tidings.cli.family import delete_command, list_command
+from tidings.cli.family import delete_command, list_command, record_rows
 from tidings.core import accounts
-from tidings.core.store import Storage
 from tidings.model.events import SOURCE_NAME
-from tidings.model.timeparse import to_iso
 
 
 @click.group()
@@ -37,14 +33,11 @@ def create(ctx: click.Context, name: str, retention_days: int | None, as_json: b
     )
 
 
-def _rows(storage: Storage) -> list[dict[str, Any]]:
-    return [
-        {"name": s.name, "retention_days": s.retention_days, "created_at": to_iso(s.created_at)}
-        for s in storage.list_sources()
-    ]
-
-
-list_ = list_command(source, "List live sources.", _rows)
+list_ = list_command(
+    source,
+    "List live sources.",
+    record_rows(lambda storage: storage.list_sources(), "name", "retention_days"),
+)
 delete = delete_command(
     source,
     "source",

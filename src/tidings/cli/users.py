@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from tidings.cli.common import emit, fail, opened_storage, settings_from
-from tidings.cli.family import delete_command, list_command
+from tidings.cli.family import delete_command, list_command, record_rows
 from tidings.core.auth import ROLES, check_role, hash_password
-from tidings.core.store import Storage
-from tidings.model.timeparse import to_iso
 
 
 def _password(given: str | None) -> str:
@@ -43,14 +39,11 @@ def create(
     emit(as_json, {"username": username, "role": role}, f"created {role} {username!r}")
 
 
-def _rows(storage: Storage) -> list[dict[str, Any]]:
-    return [
-        {"username": u.username, "role": u.role, "created_at": to_iso(u.created_at)}
-        for u in storage.list_users()
-    ]
-
-
-list_ = list_command(user, "List users and their roles.", _rows)
+list_ = list_command(
+    user,
+    "List users and their roles.",
+    record_rows(lambda storage: storage.list_users(), "username", "role"),
+)
 delete = delete_command(
     user, "user", "Delete a user.", lambda storage, name: storage.delete_user(name), "username"
 )

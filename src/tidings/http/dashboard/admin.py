@@ -14,7 +14,7 @@ from tidings.core import accounts
 from tidings.core.auth import check_role, hash_password
 from tidings.errors import Forbidden, Invalid
 from tidings.http.dashboard.auth import Visitor
-from tidings.http.dashboard.edits import admin_form, changed, listing, new_name
+from tidings.http.dashboard.edits import ListPage, admin_form, changed, create_form
 from tidings.http.dashboard.render import page
 from tidings.http.deps import runtime
 from tidings.model.events import SOURCE_NAME
@@ -22,24 +22,14 @@ from tidings.model.events import SOURCE_NAME
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,149}$")
 
 
-def _sources_page(
-    request: Request, who: Visitor, created: dict[str, str] | None = None, status: int = 200
-) -> Response:
-    rt = runtime(request)
-    return listing(
-        request,
-        who,
-        "admin_sources.html",
-        created,
-        status,
-        sources=rt.storage.list_sources(),
-        global_retention=rt.settings.retention_days,
-    )
-
-
-@page(admin=True)
-async def sources(request: Request, who: Visitor) -> Response:
-    return await run_in_threadpool(_sources_page, request, who)
+_SOURCES = ListPage(
+    "admin_sources.html",
+    lambda rt: {
+        "sources": rt.storage.list_sources(),
+        "global_retention": rt.settings.retention_days,
+    },
+)
+sources = _SOURCES.endpoint("sources")
 
 
 def _retention(raw: str) -> int | None:
@@ -58,14 +48,13 @@ def _retention(raw: str) -> int | None:
 
 @page(admin=True)
 async def create_source(request: Request, who: Visitor) -> Response:
-    form = await admin_form(request, who)
     rule = "use 1-100 letters, digits, '.', '_' or '-', starting alnum"
-    name = new_name(form, "name", SOURCE_NAME, rule)
+    form, name = await create_form(request, who, "name", SOURCE_NAME, rule)
     retention = _retention(form.get("retention_days", ""))
     storage = runtime(request).storage
     key = await run_in_threadpool(accounts.create_source, storage, name, retention)
     created = {"name": name, "secret": key}
-    return await run_in_threadpool(_sources_page, request, who, created, 201)
+    return await _SOURCES.answer(request, who, created, 201)
 
 
 @page(admin=True)
@@ -85,25 +74,18 @@ async def set_retention(request: Request, who: Visitor) -> Response:
     return await changed(request, change, missing, "/admin/sources", forget=False)
 
 
-def _users_page(request: Request, who: Visitor, status: int = 200) -> Response:
-    users = runtime(request).storage.list_users()
-    return listing(request, who, "admin_users.html", None, status, users=users)
-
-
-@page(admin=True)
-async def users(request: Request, who: Visitor) -> Response:
-    return await run_in_threadpool(_users_page, request, who)
+_USERS = ListPage("admin_users.html", lambda rt: {"users": rt.storage.list_users()})
+users = _USERS.endpoint("users")
 
 
 @page(admin=True)
 async def create_user(request: Request, who: Visitor) -> Response:
-    form = await admin_form(request, who)
     rule = "use 1-150 letters, digits or . _ @ + -, starting alnum"
-    username = new_name(form, "username", USERNAME, rule)
+    form, username = await create_form(request, who, "username", USERNAME, rule)
     role = check_role(form.get("role", ""))
     password_hash = hash_password(form.get("password", ""))
     await run_in_threadpool(runtime(request).storage.create_user, username, password_hash, role)
-    return await run_in_threadpool(_users_page, request, who, 201)
+    return await _USERS.answer(request, who, status=201)
 
 
 @page(admin=True)

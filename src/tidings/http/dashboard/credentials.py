@@ -14,31 +14,18 @@ from tidings.core import accounts
 from tidings.core.auth import SCOPES
 from tidings.errors import Invalid
 from tidings.http.dashboard.auth import Visitor, check_csrf, read_pairs
-from tidings.http.dashboard.edits import admin_form, changed, listing, new_name
+from tidings.http.dashboard.edits import ListPage, admin_form, changed, new_name
 from tidings.http.dashboard.render import page
 from tidings.http.deps import runtime
 
 CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,93}$")
 
 
-def _tokens_page(
-    request: Request, who: Visitor, created: dict[str, str] | None = None, status: int = 200
-) -> Response:
-    storage = runtime(request).storage
-    return listing(
-        request,
-        who,
-        "admin_tokens.html",
-        created,
-        status,
-        tokens=accounts.api_tokens(storage),
-        users=storage.list_users(),
-    )
-
-
-@page(admin=True)
-async def tokens(request: Request, who: Visitor) -> Response:
-    return await run_in_threadpool(_tokens_page, request, who)
+_TOKENS = ListPage(
+    "admin_tokens.html",
+    lambda rt: {"tokens": accounts.api_tokens(rt.storage), "users": rt.storage.list_users()},
+)
+tokens = _TOKENS.endpoint("tokens")
 
 
 @page(admin=True)
@@ -51,7 +38,7 @@ async def create_token(request: Request, who: Visitor) -> Response:
     storage = runtime(request).storage
     _token_id, secret = await run_in_threadpool(accounts.issue_api_token, storage, username, label)
     created = {"name": f"{username}" + (f" ({label})" if label else ""), "secret": secret}
-    return await run_in_threadpool(_tokens_page, request, who, created, 201)
+    return await _TOKENS.answer(request, who, created, 201)
 
 
 @page(admin=True)
@@ -66,18 +53,10 @@ async def revoke_token(request: Request, who: Visitor) -> Response:
     return await changed(request, revoke, missing, "/admin/tokens")
 
 
-def _clients_page(
-    request: Request, who: Visitor, created: dict[str, str] | None = None, status: int = 200
-) -> Response:
-    found = accounts.clients(runtime(request).storage)
-    return listing(
-        request, who, "admin_clients.html", created, status, clients=found, scopes=SCOPES
-    )
-
-
-@page(admin=True)
-async def clients(request: Request, who: Visitor) -> Response:
-    return await run_in_threadpool(_clients_page, request, who)
+_CLIENTS = ListPage(
+    "admin_clients.html", lambda rt: {"clients": accounts.clients(rt.storage), "scopes": SCOPES}
+)
+clients = _CLIENTS.endpoint("clients")
 
 
 @page(admin=True)
@@ -92,7 +71,7 @@ async def create_client(request: Request, who: Visitor) -> Response:
     storage = runtime(request).storage
     client, secret = await run_in_threadpool(accounts.register_client, storage, name, scopes)
     created = {"name": name, "client_id": client.client_id, "secret": secret}
-    return await run_in_threadpool(_clients_page, request, who, created, 201)
+    return await _CLIENTS.answer(request, who, created, 201)
 
 
 @page(admin=True)
