@@ -136,15 +136,9 @@ async def _list(
 ) -> Response:
     limit, offset = page_params(request)
     reveal = await _reveal(request, who, adopter_key)
+    wanted = tables.RecordQuery(name, adopter_key=adopter_key, limit=limit, offset=offset)
     rows = await run_in_threadpool(
-        lambda: opencast_records.records(
-            runtime(request).storage,
-            name,
-            adopter_key=adopter_key,
-            limit=limit,
-            offset=offset,
-            reveal=reveal,
-        )
+        opencast_records.records, runtime(request).storage, wanted, reveal
     )
     return answer(rows)
 
@@ -155,10 +149,9 @@ async def _read(request: Request, name: str) -> Response:
     rows = []
     if raw.isdigit() and len(raw) < 19:
         reveal = await _reveal(request, who, None)
+        wanted = tables.RecordQuery(name, event_id=int(raw))
         rows = await run_in_threadpool(
-            lambda: opencast_records.records(
-                runtime(request).storage, name, record_id=int(raw), reveal=reveal
-            )
+            opencast_records.records, runtime(request).storage, wanted, reveal
         )
     if not rows:
         raise not_found(_TITLES[name], raw)
