@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.types import TypeEngine
 
-from tidings.compat.opencast.upserts import Work, retrying, upsert
+from tidings.compat.opencast.upserts import Work, retrying, stamp_columns, upsert
 from tidings.model.timeparse import now_us
 from tidings.storage.named_sources import source_named
 from tidings.storage.schema import BigId, events, metadata, streams
@@ -85,8 +85,7 @@ opencast_adopters = Table(
     Column("adopter_key", String(KEY_MAX), primary_key=True),
     *(Column(name, String(size), nullable=True) for name, size in ADOPTER_TEXT.items()),
     *(Column(name, Boolean, nullable=True) for name in ADOPTER_BOOL),
-    Column("created", BigInteger, nullable=False),
-    Column("updated", BigInteger, nullable=False),
+    *stamp_columns(),
 )
 
 opencast_statistics = Table(
@@ -97,8 +96,7 @@ opencast_statistics = Table(
     Column("adopter_key", String(KEY_MAX), nullable=True),
     *(Column(name, BigInteger, nullable=True) for name in STATISTIC_COUNTS),
     Column("version", String(VERSION_MAX), nullable=True),
-    Column("created", BigInteger, nullable=False),
-    Column("updated", BigInteger, nullable=False),
+    *stamp_columns(),
     Index("ix_opencast_statistics_adopter", "adopter_key"),
 )
 
@@ -116,8 +114,7 @@ opencast_tobira = Table(
     metadata,
     Column("statistic_key", String(KEY_MAX), primary_key=True),
     Column("data", Text, nullable=False),
-    Column("created", BigInteger, nullable=False),
-    Column("updated", BigInteger, nullable=False),
+    *stamp_columns(),
 )
 
 
