@@ -166,8 +166,9 @@ def update_adopter(engine: Engine, key: str, values: Mapping[str, Any]) -> dict[
 
 
 def _row(engine: Engine, table: Table, key_col: str, key: str) -> dict[str, Any] | None:
+    column = table.c[key_col]
     with engine.connect() as conn:
-        row = conn.execute(select(table).where(table.c[key_col] == key)).mappings().first()
+        row = conn.execute(select(table).where(column == key)).mappings().first()
     return dict(row) if row else None
 
 
