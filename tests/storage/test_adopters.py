@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, insert, text
 
 from tests.services import postgres_url
 from tidings.compat.opencast import store as tables
+from tidings.compat.opencast.store import RecordQuery
 from tidings.storage import migrate
 from tidings.storage.schema import events, metadata, streams
 
@@ -133,18 +134,14 @@ def test_records_come_from_core_events_newest_first(engine: Engine) -> None:
                 )
             ],
         )
-    found = tables.opencast_events(engine, source, "error_event")
-    assert [r.id for r in found] == [1, 3, 2]
-    assert [
-        r.id for r in tables.opencast_events(engine, source, "error_event", adopter_key="k")
-    ] == [
-        1,
-        2,
-    ]
-    assert [
-        r.id for r in tables.opencast_events(engine, source, "error_event", limit=1, offset=1)
-    ] == [3]
-    assert tables.opencast_events(engine, source, "error_event", event_id=4) == []
+
+    def ids(wanted: RecordQuery) -> list[int]:
+        return [r.id for r in tables.opencast_events(engine, source, wanted)]
+
+    assert ids(RecordQuery("error_event")) == [1, 3, 2]
+    assert ids(RecordQuery("error_event", adopter_key="k")) == [1, 2]
+    assert ids(RecordQuery("error_event", limit=1, offset=1)) == [3]
+    assert tables.opencast_events(engine, source, RecordQuery("error_event", event_id=4)) == []
 
 
 def test_latest_statistic_per_adopter(engine: Engine) -> None:

@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, insert, text
 
 from tests.services import postgres_url
+from tidings.compat.microticks import queries
 from tidings.compat.microticks import store as db
+from tidings.compat.microticks.queries import ListQuery, SessionFilter
 from tidings.errors import Conflict
 from tidings.model.timeparse import parse_timestamp
 from tidings.storage import migrate
@@ -110,20 +112,24 @@ def test_consumers_sessions_and_figures(engine: Engine) -> None:
     assert db.stop_session(engine, first, _ts("2017-08-25T10:01:00Z"))
     assert not db.stop_session(engine, first, _ts("2017-08-25T10:02:00Z"))
 
-    rows = db.list_sessions(engine, db.SessionFilter(), (("clicks", True),), 10, 0)
+    rows = queries.list_sessions(engine, ListQuery(SessionFilter(), (("clicks", True),), 10, 0))
     assert [(r.id, r.clicks, r.events, r.last_action) for r in rows] == [
         (first, 2, 3, _ts("2017-08-25T10:00:05Z")),
         (second, 0, 0, None),
     ]
-    only_kiosk = db.list_sessions(engine, db.SessionFilter(consumer=str(kiosk.id)), (), 10, 0)
+    only_kiosk = queries.list_sessions(
+        engine, ListQuery(SessionFilter(consumer=str(kiosk.id)), (), 10, 0)
+    )
     assert [r.id for r in only_kiosk] == [second]
-    by_ip = db.list_events(engine, db.SessionFilter(ip="10.0.0.1"), (("time", True),), 10, 0)
+    by_ip = queries.list_events(
+        engine, ListQuery(SessionFilter(ip="10.0.0.1"), (("time", True),), 10, 0)
+    )
     assert [(r.id, r.action) for r in by_ip] == [(2, "scroll"), (3, "click"), (1, "click")]
-    day = db.SessionFilter(
+    day = SessionFilter(
         started_from=_ts("2017-08-26T00:00:00Z"), started_to=_ts("2017-08-27T00:00:00Z")
     )
-    assert db.list_events(engine, day, (), 10, 0) == []
-    paged = db.list_events(engine, db.SessionFilter(), (("action", False),), 2, 1)
+    assert queries.list_events(engine, ListQuery(day, (), 10, 0)) == []
+    paged = queries.list_events(engine, ListQuery(SessionFilter(), (("action", False),), 2, 1))
     assert [r.id for r in paged] == [3, 2]
 
     assert db.delete_consumer(engine, "lib")
@@ -138,4 +144,4 @@ def test_consumers_sessions_and_figures(engine: Engine) -> None:
 
 def test_unknown_sort_column_never_reaches_sql(engine: Engine) -> None:
     with pytest.raises(KeyError):
-        db.list_events(engine, db.SessionFilter(), (("(SELECT 1)", False),), 10, 0)
+        queries.list_events(engine, ListQuery(SessionFilter(), (("(SELECT 1)", False),), 10, 0))

@@ -12,8 +12,10 @@ from starlette.testclient import TestClient
 
 from tests.conftest import ADMIN
 from tests.credentials import api_token, bearer, oauth_token
+from tidings.compat.microticks import queries
 from tidings.compat.microticks import sessions as microticks
 from tidings.compat.microticks import store as db
+from tidings.compat.microticks.queries import ListQuery, SessionFilter
 from tidings.config import Settings
 from tidings.core.auth import secret_hash
 from tidings.errors import Overloaded
@@ -122,7 +124,7 @@ def test_microticks_events_are_core_events(
     ]
     assert listed[0]["properties"] == {"target": "nav", "clickX": 1}
     assert listed[0]["timestamp"] == "2017-08-25T17:10:01.500000Z"
-    session = db.list_sessions(rt.storage.engine, db.SessionFilter(), (), 10, 0)[0]
+    session = queries.list_sessions(rt.storage.engine, ListQuery(SessionFilter(), (), 10, 0))[0]
     # The core event names the session by its public id, never by the secret token.
     assert {e["session_id"] for e in listed} == {session.public_id}
     assert token not in json.dumps(listed)
@@ -174,7 +176,7 @@ def test_start_session_errors_in_the_documented_order(
     assert answer.status_code == 400
     assert answer.json()["status"] == 400
     assert answer.json()["error"].startswith(message)
-    assert db.list_sessions(rt.storage.engine, db.SessionFilter(), (), 10, 0) == []
+    assert queries.list_sessions(rt.storage.engine, ListQuery(SessionFilter(), (), 10, 0)) == []
 
 
 def test_deleted_consumer_is_not_active(client: TestClient, consumer_key: str, rt: Runtime) -> None:

@@ -10,7 +10,8 @@ only known columns, sessions without clicks are listed, bad parameters are a 400
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 import orjson
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from tidings.compat.microticks import sessions as microticks
+from tidings.compat.microticks.queries import ListQuery
 from tidings.core.auth import same
 from tidings.errors import Conflict, Forbidden, Invalid, NotFound, TidingsError, Unauthenticated
 from tidings.http.body import parse_json, read_body
@@ -31,6 +33,9 @@ from tidings.http.deps import (
 )
 from tidings.http.problems import error_headers, status_of
 from tidings.model.timeparse import to_iso
+from tidings.storage.base import Storage
+
+T = TypeVar("T")
 
 # The original answered every route with these, and allowed any origin: its browser client
 # is embedded in other sites' pages, and its readers pass ``?key=``. Credentials are never
@@ -197,13 +202,20 @@ def _iso(us: int | None) -> str | None:
     return text[:-4] + "Z" if us % 1000 == 0 else text
 
 
+async def _listed(
+    request: Request, listing: Callable[[Storage, ListQuery], T], *, sessions: bool
+) -> T:
+    """One page of ``listing`` for an authorized reader, with the request's filters."""
+    await _authorize(request)
+    query = microticks.parse_list_query(request.query_params, sessions=sessions)
+    return await run_in_threadpool(listing, runtime(request).storage, query)
+
+
 async def list_events(request: Request) -> Response:
     """``GET /events``: ``{"count", "events": [{"action", "data", "id", "session_id",
     "time"}]}``."""
     try:
-        await _authorize(request)
-        query = microticks.parse_list_query(request.query_params, sessions=False)
-        rows = await run_in_threadpool(microticks.list_events, runtime(request).storage, query)
+        rows = await _listed(request, microticks.list_events, sessions=False)
     except TidingsError as exc:
         return _error(exc)
     items = [
@@ -223,9 +235,7 @@ async def list_sessions(request: Request) -> Response:
     """``GET /sessions``: ``{"count", "sessions": [{"clicks", "consumer_id", "id",
     "last_action", "started_at", "stopped_at"}]}``."""
     try:
-        await _authorize(request)
-        query = microticks.parse_list_query(request.query_params, sessions=True)
-        found = await run_in_threadpool(microticks.list_sessions, runtime(request).storage, query)
+        found = await _listed(request, microticks.list_sessions, sessions=True)
     except TidingsError as exc:
         return _error(exc)
     items = [

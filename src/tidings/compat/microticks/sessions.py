@@ -20,8 +20,10 @@ from typing import Any
 
 import orjson
 
+from tidings.compat.microticks import queries
 from tidings.compat.microticks import store as db
-from tidings.compat.microticks.store import CLICK, NAMESPACE, Consumer, SessionFilter, SessionRow
+from tidings.compat.microticks.queries import EventRow, ListQuery, SessionFilter, SessionRow
+from tidings.compat.microticks.store import CLICK, NAMESPACE, Consumer
 from tidings.core.auth import secret_hash
 from tidings.core.ingest import Batch, draft, ingest
 from tidings.core.writer import Writer
@@ -259,14 +261,6 @@ def event_data(properties: str | None, context: str | None) -> Any:
 
 
 # -- reading ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ListQuery:
-    filter: SessionFilter
-    order: tuple[tuple[str, bool], ...]
-    limit: int
-    offset: int
-
-
 def _date_range(value: str) -> tuple[int, int]:
     """``date`` matched the start of the session's timestamp text; as a time range that is
     the period the prefix names (a year, month, day, hour, minute or second, in UTC)."""
@@ -337,8 +331,8 @@ def parse_list_query(params: Mapping[str, str], *, sessions: bool) -> ListQuery:
     )
 
 
-def list_events(storage: Storage, query: ListQuery) -> list[db.EventRow]:
-    return db.list_events(storage.engine, query.filter, query.order, query.limit, query.offset)
+def list_events(storage: Storage, query: ListQuery) -> list[EventRow]:
+    return queries.list_events(storage.engine, query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,5 +350,5 @@ class SessionSummary:
 
 def list_sessions(storage: Storage, query: ListQuery) -> list[SessionSummary]:
     """Sessions, clickless ones included, with clicks, events, last action and duration."""
-    rows = db.list_sessions(storage.engine, query.filter, query.order, query.limit, query.offset)
+    rows = queries.list_sessions(storage.engine, query)
     return [SessionSummary(row) for row in rows]

@@ -5,37 +5,32 @@ Click events are not kept here: they are core events (namespace ``microticks``) 
 from those events, so they stay right after erasure or retention prunes events.
 
 Every function takes the storage's SQLAlchemy engine, so each storage engine shares them.
+The read API's event and session listings are in queries.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
     Engine,
     Index,
-    Select,
     String,
     Table,
     and_,
-    func,
     insert,
-    literal,
-    or_,
     select,
     text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
 
 from tidings.errors import Conflict
 from tidings.model.timeparse import now_us
-from tidings.storage.schema import BigId, events, metadata, sources, streams
+from tidings.storage.rows import insert_row, update_rows
+from tidings.storage.schema import BigId, events, metadata, sources
 
 NAMESPACE = "microticks"
 CLICK = "click"
@@ -105,41 +100,6 @@ class SessionRef:
     source_id: int
     stopped_at: int | None
     consumer_active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class SessionFilter:
-    """``ip`` exact; ``started_from``/``started_to`` a half-open range (us); ``consumer`` an
-    id or a name."""
-
-    ip: str | None = None
-    started_from: int | None = None
-    started_to: int | None = None
-    consumer: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EventRow:
-    id: int
-    action: str
-    properties: str | None
-    context: str | None
-    session_id: int
-    time: int
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRow:
-    id: int
-    public_id: str
-    consumer_id: int
-    consumer: str
-    ip: str | None
-    started_at: int
-    stopped_at: int | None
-    clicks: int
-    events: int
-    last_action: int | None
 
 
 _CONSUMER_COLUMNS = (
@@ -229,19 +189,16 @@ def create_session(
     ip: str | None,
     started_at: int,
 ) -> int:
-    with engine.begin() as conn:
-        result = conn.execute(
-            insert(sessions).values(
-                public_id=public_id,
-                token_hash=token_hash,
-                consumer_id=consumer_id,
-                ip=ip,
-                started_at=started_at,
-                created_at=now_us(),
-            )
-        )
-    (session_id,) = result.inserted_primary_key or (0,)
-    return int(session_id)
+    return insert_row(
+        engine,
+        sessions,
+        public_id=public_id,
+        token_hash=token_hash,
+        consumer_id=consumer_id,
+        ip=ip,
+        started_at=started_at,
+        created_at=now_us(),
+    )
 
 
 def session_by_token_hash(engine: Engine, token_hash: str) -> SessionRef | None:
@@ -266,141 +223,5 @@ def session_by_token_hash(engine: Engine, token_hash: str) -> SessionRef | None:
 def stop_session(engine: Engine, session_id: int, stopped_at: int) -> bool:
     """Mark the session stopped; False when it already was (the check and set are one
     statement, so two concurrent stops cannot both succeed)."""
-    with engine.begin() as conn:
-        result = conn.execute(
-            update(sessions)
-            .where(sessions.c.id == session_id, sessions.c.stopped_at.is_(None))
-            .values(stopped_at=stopped_at)
-        )
-    return result.rowcount > 0
-
-
-def _session_conditions(flt: SessionFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if flt.ip is not None:
-        conditions.append(sessions.c.ip == flt.ip)
-    if flt.started_from is not None:
-        conditions.append(sessions.c.started_at >= flt.started_from)
-    if flt.started_to is not None:
-        conditions.append(sessions.c.started_at < flt.started_to)
-    if flt.consumer is not None:
-        by_name = consumers.c.name == flt.consumer
-        if flt.consumer.isdigit() and len(flt.consumer) < 19:
-            conditions.append(or_(consumers.c.id == int(flt.consumer), by_name))
-        else:
-            conditions.append(by_name)
-    return conditions
-
-
-def _ordered(
-    query: Select[Any],
-    columns: dict[str, Any],
-    order: Sequence[tuple[str, bool]],
-    tiebreak: Any,
-    limit: int,
-    offset: int,
-) -> Select[Any]:
-    # ``order`` names come from a whitelist in core; an unknown one is a KeyError here,
-    # never text in SQL.
-    clauses = [columns[name].desc() if desc else columns[name].asc() for name, desc in order]
-    return query.order_by(*clauses, tiebreak).limit(limit).offset(offset)
-
-
-def list_events(
-    engine: Engine,
-    flt: SessionFilter,
-    order: Sequence[tuple[str, bool]],
-    limit: int,
-    offset: int,
-) -> list[EventRow]:
-    """Microticks events (core events in its namespace), filtered by their session."""
-    query = (
-        select(
-            events.c.id,
-            streams.c.name,
-            events.c.properties,
-            events.c.context,
-            sessions.c.id,
-            events.c.ts,
-        )
-        .select_from(events)
-        .join(streams, streams.c.id == events.c.stream_id)
-        .join(sessions, sessions.c.public_id == events.c.session_id)
-        .join(
-            consumers,
-            and_(
-                consumers.c.id == sessions.c.consumer_id,
-                consumers.c.source_id == events.c.source_id,
-            ),
-        )
-        .where(
-            streams.c.namespace == NAMESPACE,
-            # Spelled out so the planner walks the consumers' streams on ix_events_stream_ts
-            # instead of scanning every event of every source in id order.
-            events.c.stream_id.in_(select(streams.c.id).where(streams.c.namespace == NAMESPACE)),
-            *_session_conditions(flt),
-        )
-    )
-    columns = {
-        "id": events.c.id,
-        "time": events.c.ts,
-        "action": streams.c.name,
-        "session_id": sessions.c.id,
-    }
-    query = _ordered(query, columns, order, events.c.id.asc(), limit, offset)
-    with engine.connect() as conn:
-        return [EventRow(*row) for row in conn.execute(query).all()]
-
-
-def list_sessions(
-    engine: Engine,
-    flt: SessionFilter,
-    order: Sequence[tuple[str, bool]],
-    limit: int,
-    offset: int,
-) -> list[SessionRow]:
-    """Sessions with their click count, event count and last event time, clickless ones
-    included. The figures are correlated subqueries on ``ix_events_session``, so a page
-    costs index lookups for its own sessions, not a scan of every event."""
-    own = and_(
-        events.c.session_id == sessions.c.public_id,
-        events.c.source_id == consumers.c.source_id,
-    )
-    clicks = (
-        select(func.count())
-        .select_from(events)
-        .join(streams, streams.c.id == events.c.stream_id)
-        .where(own, streams.c.namespace == NAMESPACE, streams.c.name == literal(CLICK))
-        .scalar_subquery()
-        .label("clicks")
-    )
-    total = select(func.count()).select_from(events).where(own).scalar_subquery().label("total")
-    last = select(func.max(events.c.ts)).where(own).scalar_subquery().label("last_action")
-    query = (
-        select(
-            sessions.c.id,
-            sessions.c.public_id,
-            sessions.c.consumer_id,
-            consumers.c.name,
-            sessions.c.ip,
-            sessions.c.started_at,
-            sessions.c.stopped_at,
-            clicks,
-            total,
-            last,
-        )
-        .select_from(sessions)
-        .join(consumers, consumers.c.id == sessions.c.consumer_id)
-        .where(*_session_conditions(flt))
-    )
-    columns = {
-        "id": sessions.c.id,
-        "consumer_id": sessions.c.consumer_id,
-        "started_at": sessions.c.started_at,
-        "stopped_at": sessions.c.stopped_at,
-        "clicks": clicks,
-        "last_action": last,
-    }
-    query = _ordered(query, columns, order, sessions.c.id.asc(), limit, offset)
-    with engine.connect() as conn:
-        return [SessionRow(*row) for row in conn.execute(query).all()]
+    unstopped = and_(sessions.c.id == session_id, sessions.c.stopped_at.is_(None))
+    return update_rows(engine, sessions, unstopped, stopped_at=stopped_at)

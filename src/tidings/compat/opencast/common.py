@@ -128,6 +128,12 @@ async def json_body(request: Request) -> dict[str, Any]:
     return data
 
 
+async def open_body(request: Request) -> dict[str, Any]:
+    """The JSON body of a write that needs no credential, once its rate limit allows it."""
+    limit_open_route(request)
+    return await json_body(request)
+
+
 async def require_viewer(request: Request) -> Principal:
     """Collection reads expose personal data: a viewer or admin must ask."""
     return await require_reader(request)

@@ -24,9 +24,8 @@ from tidings.compat.opencast import store as tables
 from tidings.compat.opencast.common import (
     adopter_current,
     answer,
-    json_body,
-    limit_open_route,
     not_found,
+    open_body,
     opencast_route,
     page_params,
     require_viewer,
@@ -43,13 +42,18 @@ Shown = Callable[..., dict[str, Any]]
 
 
 # -- what the three record kinds share --------------------------------------------------------
+async def _keyed_body(request: Request, field: str) -> tuple[dict[str, Any], str]:
+    """An open write's JSON body and the record key it names in ``field``."""
+    data = await open_body(request)
+    return data, opencast.key(data, field)
+
+
 def _deleter(field: str, remove: Callable[[Engine, str], bool], label: str) -> Handler:
     """``DELETE`` with the record's key in a JSON body; open, like the upsert."""
 
     @opencast_route
     async def delete(request: Request) -> Response:
-        limit_open_route(request)
-        key = opencast.key(await json_body(request), field)
+        _, key = await _keyed_body(request, field)
         if not await run_in_threadpool(remove, runtime(request).storage.engine, key):
             raise not_found(label, key)
         return answer({"deleted": key})
@@ -94,9 +98,7 @@ def _reader(
 # -- adopters --------------------------------------------------------------------------------
 @opencast_route
 async def upsert_adopter(request: Request) -> Response:
-    limit_open_route(request)
-    data = await json_body(request)
-    key = opencast.key(data, "adopter_key")
+    data, key = await _keyed_body(request, "adopter_key")
     values = opencast.adopter_values(data)
     engine = runtime(request).storage.engine
     row = await run_in_threadpool(tables.upsert_adopter, engine, key, values)
@@ -111,9 +113,7 @@ list_adopters = _lister("adopters", tables.list_adopters, adopter_current)
 @opencast_route
 async def upsert_statistic(request: Request) -> Response:
     """Store the statistic and its core events in one commit; answer after it."""
-    limit_open_route(request)
-    data = await json_body(request)
-    key = opencast.key(data, "statistic_key")
+    data, key = await _keyed_body(request, "statistic_key")
     values, hosts = opencast.statistic_values(data)
     rt = runtime(request)
     # The events describe the row as this upsert will leave it: the stored one with the
@@ -136,9 +136,7 @@ read_statistic = _reader("statistic", tables.get_statistic, statistic_out, "Stat
 # -- tobira ----------------------------------------------------------------------------------
 @opencast_route
 async def upsert_tobira(request: Request) -> Response:
-    limit_open_route(request)
-    data = await json_body(request)
-    key = opencast.key(data, "statistic_key")
+    data, key = await _keyed_body(request, "statistic_key")
     stats = opencast.tobira_data(data)
     rt = runtime(request)
     source = await run_in_threadpool(opencast_records.source_id, rt.storage)

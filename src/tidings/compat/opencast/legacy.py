@@ -13,6 +13,9 @@ error-event timestamps keep their UTC offset; PUT never wipes optional fields it
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
+from datetime import date
+from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,21 +27,25 @@ from tidings.compat.opencast import store as tables
 from tidings.compat.opencast.common import (
     adopter_legacy,
     answer,
-    json_body,
     limit_open_route,
     not_found,
+    open_body,
     opencast_route,
     page_params,
     require_viewer,
 )
+from tidings.compat.opencast.payloads import ErrorEvent, StatisticsReport
 from tidings.core.auth import Principal
 from tidings.core.ingest import Batch, ingest
 from tidings.http.deps import runtime
+from tidings.http.hotpath import Handler
 from tidings.model.events import EventDraft
 
 REPORT = "statistics_report"
 ERROR = "error_event"
 _TITLES = {REPORT: "Statistics report", ERROR: "Error event"}
+#: A generation A record a client posts.
+Record = TypeVar("Record", StatisticsReport, ErrorEvent)
 
 
 # -- adopter by key --------------------------------------------------------------------------
@@ -55,9 +62,8 @@ async def read_adopter(request: Request) -> Response:
 @opencast_route
 async def replace_adopter(request: Request) -> Response:
     """Generation A's PUT: every required field again; omitted optional fields are kept."""
-    limit_open_route(request)
     key = request.path_params["key"]
-    values = opencast.legacy_adopter_values(await json_body(request))
+    values = opencast.legacy_adopter_values(await open_body(request))
     engine = runtime(request).storage.engine
     row = await run_in_threadpool(tables.update_adopter, engine, key, values)
     if row is None:
@@ -75,50 +81,36 @@ async def _known_adopter(request: Request, key: str, *, in_body: bool) -> None:
         raise not_found("Adopter", key)
 
 
-async def _store(request: Request, adopter_key: str, draft_of: Callable[[int], EventDraft]) -> int:
-    """Store one record of a known adopter as a core event; its id, after the commit."""
-    await _known_adopter(request, adopter_key, in_body=True)
-    rt = runtime(request)
-    source = await run_in_threadpool(opencast_records.source_id, rt.storage)
-    (result,) = await ingest(rt.writer, Batch([draft_of(source)]))
-    return result.id
+def _created(record: Record, event_id: int) -> dict[str, Any]:
+    """A stored record as its ``POST`` answers it: every field (dates and times in ISO 8601)
+    and the event id, keys in the sorted order the original wrote them in."""
+    shown: dict[str, Any] = {"id": event_id}
+    for field in fields(record):
+        value = getattr(record, field.name)
+        shown[field.name] = value.isoformat() if isinstance(value, date) else value
+    return dict(sorted(shown.items()))
 
 
-@opencast_route
-async def create_statistics_report(request: Request) -> Response:
-    limit_open_route(request)
-    report = opencast.statistics_report(await json_body(request))
-    event_id = await _store(
-        request, report.adopter_key, lambda source: opencast_records.report_draft(source, report)
-    )
-    return answer(
-        {
-            "adopter_key": report.adopter_key,
-            "from_date": report.from_date.isoformat(),
-            "id": event_id,
-            "opencast_version": report.opencast_version,
-            "to_date": report.to_date.isoformat(),
-        }
-    )
+def _creator(
+    parse: Callable[[dict[str, Any]], Record], draft_of: Callable[[int, Record], EventDraft]
+) -> Handler:
+    """A record's ``POST``: stored, for a known adopter, as a core event whose id is the
+    record's; answered after the commit."""
+
+    @opencast_route
+    async def create(request: Request) -> Response:
+        record = parse(await open_body(request))
+        await _known_adopter(request, record.adopter_key, in_body=True)
+        rt = runtime(request)
+        source = await run_in_threadpool(opencast_records.source_id, rt.storage)
+        (result,) = await ingest(rt.writer, Batch([draft_of(source, record)]))
+        return answer(_created(record, result.id))
+
+    return create
 
 
-@opencast_route
-async def create_error_event(request: Request) -> Response:
-    limit_open_route(request)
-    error = opencast.error_event(await json_body(request))
-    event_id = await _store(
-        request, error.adopter_key, lambda source: opencast_records.error_draft(source, error)
-    )
-    return answer(
-        {
-            "adopter_key": error.adopter_key,
-            "data": error.data,
-            "error_type": error.error_type,
-            "id": event_id,
-            "opencast_version": error.opencast_version,
-            "timestamp": error.timestamp.isoformat(),
-        }
-    )
+create_statistics_report = _creator(opencast.statistics_report, opencast_records.report_draft)
+create_error_event = _creator(opencast.error_event, opencast_records.error_draft)
 
 
 async def _reveal(request: Request, who: Principal | None, key: str | None) -> dict[str, str]:
@@ -136,15 +128,9 @@ async def _list(
 ) -> Response:
     limit, offset = page_params(request)
     reveal = await _reveal(request, who, adopter_key)
+    wanted = tables.RecordQuery(name, adopter_key=adopter_key, limit=limit, offset=offset)
     rows = await run_in_threadpool(
-        lambda: opencast_records.records(
-            runtime(request).storage,
-            name,
-            adopter_key=adopter_key,
-            limit=limit,
-            offset=offset,
-            reveal=reveal,
-        )
+        opencast_records.records, runtime(request).storage, wanted, reveal
     )
     return answer(rows)
 
@@ -155,10 +141,9 @@ async def _read(request: Request, name: str) -> Response:
     rows = []
     if raw.isdigit() and len(raw) < 19:
         reveal = await _reveal(request, who, None)
+        wanted = tables.RecordQuery(name, event_id=int(raw))
         rows = await run_in_threadpool(
-            lambda: opencast_records.records(
-                runtime(request).storage, name, record_id=int(raw), reveal=reveal
-            )
+            opencast_records.records, runtime(request).storage, wanted, reveal
         )
     if not rows:
         raise not_found(_TITLES[name], raw)
@@ -185,17 +170,18 @@ async def read_error_event(request: Request) -> Response:
     return await _read(request, ERROR)
 
 
-@opencast_route
-async def list_adopter_statistics_reports(request: Request) -> Response:
-    limit_open_route(request)
-    key = request.path_params["key"]
-    await _known_adopter(request, key, in_body=False)
-    return await _list(request, REPORT, key, None)
+def _adopter_lister(name: str) -> Handler:
+    """One adopter's records ``name``: open, since its key in the URL is the capability."""
+
+    @opencast_route
+    async def listing(request: Request) -> Response:
+        limit_open_route(request)
+        key = request.path_params["key"]
+        await _known_adopter(request, key, in_body=False)
+        return await _list(request, name, key, None)
+
+    return listing
 
 
-@opencast_route
-async def list_adopter_error_events(request: Request) -> Response:
-    limit_open_route(request)
-    key = request.path_params["key"]
-    await _known_adopter(request, key, in_body=False)
-    return await _list(request, ERROR, key, None)
+list_adopter_statistics_reports = _adopter_lister(REPORT)
+list_adopter_error_events = _adopter_lister(ERROR)

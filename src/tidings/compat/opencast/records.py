@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -145,27 +146,14 @@ def tobira_draft(source: int, statistic_key: str, data: str) -> EventDraft:
 
 
 def records(
-    storage: Storage,
-    name: str,
-    *,
-    adopter_key: str | None = None,
-    record_id: int | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-    reveal: Mapping[str, str] | None = None,
+    storage: Storage, wanted: tables.RecordQuery, reveal: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
-    """Statistics reports or error events (``name``), newest first, as generation A shows
-    them: the stored properties plus the event id as ``id``. ``adopter_key`` is the stored
+    """Statistics reports or error events (``wanted.name``), newest first, as generation A
+    shows them: the stored properties plus the event id as ``id``. ``wanted.adopter_key`` is
+    a key (events are looked up by its pseudonym); a row's ``adopter_key`` is the stored
     pseudonym unless ``reveal`` maps it back to the key."""
-    found = tables.opencast_events(
-        storage.engine,
-        source_id(storage),
-        name,
-        adopter_key=_maybe(adopter_key),
-        event_id=record_id,
-        limit=limit,
-        offset=offset,
-    )
+    stored = replace(wanted, adopter_key=_maybe(wanted.adopter_key))
+    found = tables.opencast_events(storage.engine, source_id(storage), stored)
     rows = []
     for record in found:
         row = {**orjson.loads(record.properties or "{}"), "id": record.id}

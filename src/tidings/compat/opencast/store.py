@@ -31,8 +31,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.types import TypeEngine
 
-from tidings.compat.opencast.upserts import Work, retrying, upsert
+from tidings.compat.opencast.upserts import Work, retrying, stamp_columns, upsert
 from tidings.model.timeparse import now_us
 from tidings.storage.named_sources import source_named
 from tidings.storage.schema import BigId, events, metadata, streams
@@ -65,6 +66,16 @@ STATISTIC_COUNTS = (
     "total_minutes",
     "tenant_count",
 )
+#: Host columns, in the order the wire shows them; all optional.
+HOST_TYPES: dict[str, type[TypeEngine[Any]]] = {
+    "hostname": Text,
+    "cores": BigInteger,
+    "max_load": Float,
+    "memory": BigInteger,
+    "disk_space": BigInteger,
+    "services": Text,
+}
+HOST_FIELDS = tuple(HOST_TYPES)
 KEY_MAX = 255
 VERSION_MAX = 255
 
@@ -74,8 +85,7 @@ opencast_adopters = Table(
     Column("adopter_key", String(KEY_MAX), primary_key=True),
     *(Column(name, String(size), nullable=True) for name, size in ADOPTER_TEXT.items()),
     *(Column(name, Boolean, nullable=True) for name in ADOPTER_BOOL),
-    Column("created", BigInteger, nullable=False),
-    Column("updated", BigInteger, nullable=False),
+    *stamp_columns(),
 )
 
 opencast_statistics = Table(
@@ -86,8 +96,7 @@ opencast_statistics = Table(
     Column("adopter_key", String(KEY_MAX), nullable=True),
     *(Column(name, BigInteger, nullable=True) for name in STATISTIC_COUNTS),
     Column("version", String(VERSION_MAX), nullable=True),
-    Column("created", BigInteger, nullable=False),
-    Column("updated", BigInteger, nullable=False),
+    *stamp_columns(),
     Index("ix_opencast_statistics_adopter", "adopter_key"),
 )
 
@@ -96,12 +105,7 @@ opencast_hosts = Table(
     metadata,
     Column("id", BigId, primary_key=True),
     Column("statistic_key", String(KEY_MAX), nullable=False),
-    Column("hostname", Text, nullable=True),
-    Column("cores", BigInteger, nullable=True),
-    Column("max_load", Float, nullable=True),
-    Column("memory", BigInteger, nullable=True),
-    Column("disk_space", BigInteger, nullable=True),
-    Column("services", Text, nullable=True),
+    *(Column(name, kind, nullable=True) for name, kind in HOST_TYPES.items()),
     Index("ix_opencast_hosts_statistic", "statistic_key"),
 )
 
@@ -110,11 +114,20 @@ opencast_tobira = Table(
     metadata,
     Column("statistic_key", String(KEY_MAX), primary_key=True),
     Column("data", Text, nullable=False),
-    Column("created", BigInteger, nullable=False),
-    Column("updated", BigInteger, nullable=False),
+    *stamp_columns(),
 )
 
-HOST_FIELDS = ("hostname", "cores", "max_load", "memory", "disk_space", "services")
+
+@dataclass(frozen=True, slots=True)
+class RecordQuery:
+    """Which core events ``opencast``/``name`` to read: ``adopter_key`` is matched against
+    the event's ``user_id`` (indexed), ``event_id`` against its id; a page of them."""
+
+    name: str
+    adopter_key: str | None = None
+    event_id: int | None = None
+    limit: int | None = None
+    offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,26 +165,29 @@ def update_adopter(engine: Engine, key: str, values: Mapping[str, Any]) -> dict[
     return dict(row)
 
 
-def get_adopter(engine: Engine, key: str) -> dict[str, Any] | None:
+def _row(engine: Engine, table: Table, key_col: str, key: str) -> dict[str, Any] | None:
+    column = table.c[key_col]
     with engine.connect() as conn:
-        row = (
-            conn.execute(select(opencast_adopters).where(opencast_adopters.c.adopter_key == key))
-            .mappings()
-            .first()
-        )
+        row = conn.execute(select(table).where(column == key)).mappings().first()
     return dict(row) if row else None
+
+
+def _page(
+    engine: Engine, table: Table, key_col: str, limit: int | None, offset: int
+) -> list[dict[str, Any]]:
+    """Rows most recently updated first (then by key, so a page is stable)."""
+    query = select(table).order_by(table.c.updated.desc(), table.c[key_col])
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query.limit(limit).offset(offset)).mappings()]
+
+
+def get_adopter(engine: Engine, key: str) -> dict[str, Any] | None:
+    return _row(engine, opencast_adopters, "adopter_key", key)
 
 
 def list_adopters(engine: Engine, limit: int | None, offset: int) -> list[dict[str, Any]]:
     """Adopters, most recently updated first."""
-    query = (
-        select(opencast_adopters)
-        .order_by(opencast_adopters.c.updated.desc(), opencast_adopters.c.adopter_key)
-        .limit(limit)
-        .offset(offset)
-    )
-    with engine.connect() as conn:
-        return [dict(row) for row in conn.execute(query).mappings()]
+    return _page(engine, opencast_adopters, "adopter_key", limit, offset)
 
 
 def adopter_keys(engine: Engine) -> list[str]:
@@ -313,24 +329,11 @@ def tobira_upsert(key: str, data: str) -> Work:
 
 
 def get_tobira(engine: Engine, key: str) -> dict[str, Any] | None:
-    with engine.connect() as conn:
-        row = (
-            conn.execute(select(opencast_tobira).where(opencast_tobira.c.statistic_key == key))
-            .mappings()
-            .first()
-        )
-    return dict(row) if row else None
+    return _row(engine, opencast_tobira, "statistic_key", key)
 
 
 def list_tobira(engine: Engine, limit: int | None, offset: int) -> list[dict[str, Any]]:
-    query = (
-        select(opencast_tobira)
-        .order_by(opencast_tobira.c.updated.desc(), opencast_tobira.c.statistic_key)
-        .limit(limit)
-        .offset(offset)
-    )
-    with engine.connect() as conn:
-        return [dict(row) for row in conn.execute(query).mappings()]
+    return _page(engine, opencast_tobira, "statistic_key", limit, offset)
 
 
 def delete_tobira(engine: Engine, key: str) -> bool:
@@ -353,34 +356,25 @@ def count_by(engine: Engine, column: str) -> list[tuple[str | None, int]]:
 
 
 # -- records kept as core events -------------------------------------------------------------
-def opencast_events(
-    engine: Engine,
-    source_id: int,
-    name: str,
-    *,
-    adopter_key: str | None = None,
-    event_id: int | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[StoredRecord]:
-    """Core events ``opencast``/``name`` of the built-in source, newest first (by event
-    time, then id). ``adopter_key`` is matched against the event's ``user_id`` (indexed)."""
+def opencast_events(engine: Engine, source_id: int, wanted: RecordQuery) -> list[StoredRecord]:
+    """Core events ``opencast``/``wanted.name`` of the built-in source, newest first (by
+    event time, then id)."""
     query = (
         select(events.c.id, events.c.ts, events.c.user_id, events.c.properties)
         .join(streams, streams.c.id == events.c.stream_id)
         .where(
             streams.c.source_id == source_id,
             streams.c.namespace == "opencast",
-            streams.c.name == name,
+            streams.c.name == wanted.name,
         )
         .order_by(events.c.ts.desc(), events.c.id.desc())
-        .limit(limit)
-        .offset(offset)
+        .limit(wanted.limit)
+        .offset(wanted.offset)
     )
-    if adopter_key is not None:
-        query = query.where(events.c.user_id == adopter_key)
-    if event_id is not None:
-        query = query.where(events.c.id == event_id)
+    if wanted.adopter_key is not None:
+        query = query.where(events.c.user_id == wanted.adopter_key)
+    if wanted.event_id is not None:
+        query = query.where(events.c.id == wanted.event_id)
     with engine.connect() as conn:
         return [StoredRecord(*row) for row in conn.execute(query)]
 

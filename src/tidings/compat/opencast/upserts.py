@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, insert, update
+from sqlalchemy import BigInteger, Column, Engine, Table, insert, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +19,15 @@ from tidings.model.timeparse import now_us
 T = TypeVar("T")
 #: Writes one record and reads it back as stored.
 Work = Callable[[Connection], dict[str, Any]]
+
+
+def stamp_columns() -> tuple[Column[int], Column[int]]:
+    """``created`` and ``updated`` (us), which :func:`upsert` sets: every upserted table has
+    them. New objects each call, since a column belongs to one table."""
+    return (
+        Column("created", BigInteger, nullable=False),
+        Column("updated", BigInteger, nullable=False),
+    )
 
 
 def upsert(
