@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.http.compat.opencast_app import Quiet, quiet_app
+from tests.compat.opencast.opencast_app import Quiet, quiet_app
 from tidings.compat.opencast.payloads import LEGACY_REQUIRED
 from tidings.compat.opencast.records import pseudonym
 

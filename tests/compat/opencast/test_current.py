@@ -11,7 +11,7 @@ import orjson
 import pytest
 from starlette.testclient import TestClient
 
-from tests.http.compat.opencast_app import Quiet, quiet_app
+from tests.compat.opencast.opencast_app import Quiet, quiet_app
 from tidings.compat.opencast import records as opencast_records
 from tidings.compat.opencast import store as tables
 from tidings.compat.opencast.records import pseudonym

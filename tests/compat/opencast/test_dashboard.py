@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 
 from tests.http.dashboard.helpers import log_in
 
-PAYLOADS = Path(__file__).parent.parent / "compat" / "payloads"
+PAYLOADS = Path(__file__).parent / "payloads"
 OPENCAST_HEADERS = {"Content-Type": "application/json; utf-8"}
 
 

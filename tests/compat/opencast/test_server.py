@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.http.compat.test_opencast_current import ADOPTER_KEY, OPENCAST_HEADERS, payload
+from tests.compat.opencast.test_current import ADOPTER_KEY, OPENCAST_HEADERS, payload
 from tests.server import running_server
 
 pytestmark = pytest.mark.serial
