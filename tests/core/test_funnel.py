@@ -168,11 +168,6 @@ def test_effects_do_not_run_for_a_commit_that_failed(storage: GatedStorage) -> N
     assert calls == [1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SQLiteStorage keeps the ids of streams created in a rolled-back transaction "
-    "(PostgresStorage forgets them); the engine fix is pending",
-)
 def test_events_retried_after_a_failed_group_keep_the_streams_they_create(
     storage: GatedStorage,
 ) -> None:
