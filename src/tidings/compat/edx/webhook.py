@@ -4,8 +4,10 @@ Checks run in the original's order and answer its ``{"committed": bool, "message
 bodies: secret (401), channel and action allow-lists (200, ignored), user id (400), timestamps
 (400), ``properties.event_type`` (400), then the event is committed (200). Fixes: timestamps
 in any ISO 8601 form are parsed (the original raised a 500 on anything but one format), and
-the secret is compared in constant time and never logged. The "user exists" check asks the
-person table (users Tidings has seen through identify).
+the secret is compared in constant time and never logged. Any user id that parses as an
+integer is accepted (the platform's users are not Tidings' users); the username comes from
+identify data when Tidings has it. ``segmentio_require_known_users`` restores the "user
+exists" check against the person table (users Tidings has seen through identify).
 
 The stored event is the legacy envelope translated into the core model: source and namespace
 ``edx``, name = ``properties.event_type`` (else the Segment ``event``), user id = ``userId``;
@@ -29,7 +31,7 @@ from tidings.core.auth import same
 from tidings.core.ingest import Batch, draft, ingest
 from tidings.errors import TidingsError
 from tidings.http.body import read_body
-from tidings.http.deps import limit_anonymous, runtime
+from tidings.http.deps import Runtime, limit_anonymous, runtime
 from tidings.http.problems import error_headers, status_of
 from tidings.model.events import ID_MAX, NAME_MAX, EventDraft
 from tidings.model.timeparse import TimestampError, parse_timestamp, to_iso
@@ -72,7 +74,8 @@ def _org_id(course_id: object) -> str | None:
 
 def _user_id(event: dict[str, Any]) -> int:
     raw = event.get("userId")
-    if raw is None or raw == "":
+    if not raw:
+        # Like the original: 0, false and empty values count as no user id at all.
         raise _Reject(400, "Required user_id missing from context")
     if isinstance(raw, bool):
         raise _Reject(400, "Unable to parse userId as an integer")
@@ -177,6 +180,19 @@ def _draft(
     )
 
 
+async def _username(rt: Runtime, user_id: int) -> str:
+    """The username identify data gives the user, else empty. The platform's users reach
+    Tidings only through this webhook, so an unknown user is still accepted unless
+    ``segmentio_require_known_users`` asks for the original's "user exists" check."""
+    person = await run_in_threadpool(persons.get_person, rt.storage.engine, str(user_id))
+    if person is None:
+        if rt.settings.segmentio_require_known_users:
+            raise _Reject(400, "Specified user does not exist")
+        return ""
+    username = person.traits.get("username")
+    return username if isinstance(username, str) else ""
+
+
 async def _track(request: Request) -> Response:
     rt = runtime(request)
     settings = rt.settings
@@ -203,11 +219,8 @@ async def _track(request: Request) -> Response:
             _split(settings.segmentio_allowed_actions),
         )
         user_id = _user_id(event)
-        person = await run_in_threadpool(persons.get_person, rt.storage.engine, str(user_id))
-        if person is None:
-            raise _Reject(400, "Specified user does not exist")
-        username = person.traits.get("username")
-        draft = _draft(request, event, user_id, username if isinstance(username, str) else "")
+        username = await _username(rt, user_id)
+        draft = _draft(request, event, user_id, username)
     except _Reject as reject:
         return _answer(reject.status, False, reject.message)
     # Only now: the first event creates the "edx" source, and a refused one stores nothing.
