@@ -73,6 +73,22 @@ def test_actions_not_allowed_are_ignored(client: TestClient, user: str, action: 
     assert answer.json() == {"committed": False, "message": "Action ignored"}
 
 
+@pytest.mark.parametrize("channel", ["Mobile", "MOBILE"])
+def test_allowed_channels_are_case_insensitive(client: TestClient, channel: str) -> None:
+    answer = client.post(URL, json=sample(channel=channel))
+    assert answer.json() == {"committed": True}
+    # The channel is stored as sent, as the original did.
+    assert stored(client)[0]["properties"]["event_source"] == channel
+
+
+def test_allowed_channel_setting_is_case_insensitive(tmp_path: Path) -> None:
+    from tidings.app import create_app
+
+    app = create_app(webhook_settings(tmp_path, segmentio_allowed_channels="Mobile"))
+    with TestClient(app) as client:
+        assert client.post(URL, json=SAMPLE).json() == {"committed": True}
+
+
 def test_allowed_actions_are_case_insensitive(client: TestClient, user: str) -> None:
     for action in ("track", "SCREEN"):
         answer = client.post(URL, json=sample(action=action, messageId=action))

@@ -43,13 +43,13 @@ def sample(**changes: Any) -> dict[str, Any]:
 
 def webhook_settings(tmp_path: Path, **changes: Any) -> Settings:
     """The settings of the original tests: mobile only, Track and Screen."""
+    original: dict[str, Any] = {
+        "segmentio_webhook_secret": SECRET,
+        "segmentio_allowed_channels": "mobile",
+        "segmentio_allowed_actions": "Track,Screen",
+    }
     return Settings(
-        data_dir=str(tmp_path / "data"),
-        admin_password=ADMIN[1],
-        segmentio_webhook_secret=SECRET,
-        segmentio_allowed_channels="mobile",
-        segmentio_allowed_actions="Track,Screen",
-        **changes,
+        data_dir=str(tmp_path / "data"), admin_password=ADMIN[1], **{**original, **changes}
     )
 
 

@@ -1,13 +1,14 @@
 """edX Segment webhook: ``POST /segmentio/event?key=SECRET`` (the 2014 contract).
 
 Checks run in the original's order and answer its ``{"committed": bool, "message": ...}``
-bodies: secret (401), channel and action allow-lists (200, ignored), user id (400), timestamps
-(400), ``properties.event_type`` (400), then the event is committed (200). Fixes: timestamps
-in any ISO 8601 form are parsed (the original raised a 500 on anything but one format), and
-the secret is compared in constant time and never logged. Any user id that parses as an
-integer is accepted (the platform's users are not Tidings' users); the username comes from
-identify data when Tidings has it. ``segmentio_require_known_users`` restores the "user
-exists" check against the person table (users Tidings has seen through identify).
+bodies: secret (401), channel and action allow-lists (200, ignored; both compared
+case-insensitively), user id (400), timestamps (400), ``properties.event_type`` (400), then
+the event is committed (200). Fixes: timestamps in any ISO 8601 form are parsed (the original
+raised a 500 on anything but one format), and the secret is compared in constant time and
+never logged. Any user id that parses as an integer is accepted (the platform's users are
+not Tidings' users); the username comes from identify data when Tidings has it.
+``segmentio_require_known_users`` restores the "user exists" check against the person table
+(users Tidings has seen through identify).
 
 The stored event is the original's legacy event in the core model (segment_legacy.py):
 source and namespace ``edx``, user id = ``userId``, the legacy top-level fields as properties
@@ -83,13 +84,15 @@ def _time(event: dict[str, Any], key: str, missing: str) -> int:
         raise _Reject(400, f"Unable to parse {key}: {exc}") from None
 
 
+def _allowed(value: object, allowed: list[str]) -> bool:
+    """The original's allow-list test: both sides lower-cased."""
+    return isinstance(value, str) and value.lower() in {item.lower() for item in allowed}
+
+
 def _check_gates(event: dict[str, Any], channels: list[str], actions: list[str]) -> None:
-    channel = event.get("channel")
-    if not isinstance(channel, str) or channel not in channels:
+    if not _allowed(event.get("channel"), channels):
         raise _Reject(200, "Channel ignored")
-    action = event.get("action")
-    allowed = {a.lower() for a in actions}
-    if not isinstance(action, str) or action.lower() not in allowed:
+    if not _allowed(event.get("action"), actions):
         raise _Reject(200, "Action ignored")
 
 
