@@ -170,6 +170,26 @@ def test_retried_webhook_is_stored_once(client: TestClient, user: str, rt: Runti
     assert rt.storage.count_events() == 1
 
 
+def test_repeated_message_id_answers_as_accepted_and_keeps_the_first(
+    client: TestClient, rt: Runtime
+) -> None:
+    """Segment retries a webhook call with the same messageId: the repeat gets the answer
+    of an accepted event (what the original gave) and the first event stays the only one."""
+    first = sample(properties={"event_type": "first", "event": {}})
+    repeat = sample(properties={"event_type": "repeat", "event": {}})
+    answers = [client.post(URL, json=body) for body in (first, repeat)]
+    for answer in answers:
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.json() == {"committed": True}
+    assert answers[0].content == answers[1].content
+    [event] = stored(client)
+    assert event["name"] == "first"
+    # Another messageId is another event.
+    client.post(URL, json=sample(messageId="other"))
+    assert rt.storage.count_events() == 2
+
+
 def test_malformed_json_is_400(client: TestClient, user: str) -> None:
     answer = client.post(URL, content=b"{", headers={"Content-Type": "application/json"})
     assert answer.status_code == 400
