@@ -66,7 +66,7 @@ def test_empty_user_ids_are_missing_as_in_the_original(client: TestClient, user_
     assert stored(client) == []
 
 
-@pytest.mark.parametrize("user_id", ["foo", "12.5", 12.5, True, {"id": 1}])
+@pytest.mark.parametrize("user_id", ["foo", "12.5", 12.5, True, {"id": 1}, "1" * 256, "1" * 5000])
 def test_user_ids_that_are_not_integers_are_400(client: TestClient, user_id: Any) -> None:
     answer = client.post(URL, json=sample(userId=user_id))
     assert answer.status_code == 400

@@ -69,7 +69,8 @@ def _user_id(event: dict[str, Any]) -> int:
         raise _Reject(400, "Unable to parse userId as an integer")
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
+    # No longer than an id may be: that also keeps int() under Python's 4300-digit limit.
+    if isinstance(raw, str) and len(raw) <= ID_MAX and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
         return int(raw)
     raise _Reject(400, "Unable to parse userId as an integer")
 
