@@ -68,6 +68,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("segmentio_webhook_secret", "", "Secret for POST /segmentio/event?key= (unset: 401)."),
     Setting("segmentio_allowed_channels", "", "Comma list of channels the edX webhook keeps."),
     Setting("segmentio_allowed_actions", "", "Comma list of actions the edX webhook keeps."),
+    Setting(
+        "segmentio_require_known_users",
+        False,
+        "edX webhook: refuse user ids Tidings has not seen through identify (400).",
+    ),
     Setting("anonymous_read", False, "Let callers without credentials open live streams."),
     Setting(
         "live_buffer_events", 1000, "Items buffered per live stream; a slower reader is dropped."
@@ -121,6 +126,7 @@ class Settings:
     segmentio_webhook_secret: str = ""
     segmentio_allowed_channels: str = ""
     segmentio_allowed_actions: str = ""
+    segmentio_require_known_users: bool = False
     microticks_key: str = ""
 
     @property

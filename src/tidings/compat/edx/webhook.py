@@ -1,22 +1,23 @@
 """edX Segment webhook: ``POST /segmentio/event?key=SECRET`` (the 2014 contract).
 
 Checks run in the original's order and answer its ``{"committed": bool, "message": ...}``
-bodies: secret (401), channel and action allow-lists (200, ignored), user id (400), timestamps
-(400), ``properties.event_type`` (400), then the event is committed (200). Fixes: timestamps
-in any ISO 8601 form are parsed (the original raised a 500 on anything but one format), and
-the secret is compared in constant time and never logged. The "user exists" check asks the
-person table (users Tidings has seen through identify).
+bodies: secret (401), channel and action allow-lists (200, ignored; both compared
+case-insensitively), user id (400), timestamps (400), ``properties.event_type`` (400), then
+the event is committed (200). Fixes: timestamps in any ISO 8601 form are parsed (the original
+raised a 500 on anything but one format), and the secret is compared in constant time and
+never logged. Any user id that parses as an integer is accepted (the platform's users are
+not Tidings' users); the username comes from identify data when Tidings has it.
+``segmentio_require_known_users`` restores the "user exists" check against the person table
+(users Tidings has seen through identify).
 
-The stored event is the legacy envelope translated into the core model: source and namespace
-``edx``, name = ``properties.event_type`` (else the Segment ``event``), user id = ``userId``;
-properties hold the legacy fields (``username``, ``event_type``, ``event_source``, ``event``,
-``page``, ``host``, ``agent``, ``ip``) and context the legacy context (``user_id``, course and
-org ids, ``path``, ``client``, ``received_at``).
+The stored event is the original's legacy event in the core model (segment_legacy.py):
+source and namespace ``edx``, user id = ``userId``, the legacy top-level fields as properties
+and the legacy context as context. The core name, which the original did not have, is
+``properties.event_type``, else the Segment ``event`` or screen ``name``, else ``unknown``.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
@@ -25,24 +26,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tidings.compat.edx import segment_legacy
 from tidings.core.auth import same
 from tidings.core.ingest import Batch, draft, ingest
 from tidings.errors import TidingsError
 from tidings.http.body import read_body
-from tidings.http.deps import limit_anonymous, runtime
+from tidings.http.deps import Runtime, limit_anonymous, runtime
 from tidings.http.problems import error_headers, status_of
-from tidings.model.events import ID_MAX, NAME_MAX, EventDraft
+from tidings.model.events import ID_MAX, EventDraft
 from tidings.model.timeparse import TimestampError, parse_timestamp, to_iso
 from tidings.storage import persons
 from tidings.storage.named_sources import source_named
 
-log = logging.getLogger("tidings.compat.edx")
-
 SOURCE = "edx"
 NAMESPACE = "edx"
-# Old-style "org/course/run" and opaque "course-v1:org+course+run" course keys.
-_SLASH_KEY = re.compile(r"^([^/+\s]+)/([^/+\s]+)/([^/+\s]+)$")
-_OPAQUE_KEY = re.compile(r"^course-v1:([^/+\s]+)\+([^/+\s]+)\+([^/+\s]+)$")
 
 
 def _answer(status: int, committed: bool, message: str | None = None) -> Response:
@@ -63,22 +60,17 @@ def _split(setting: str) -> list[str]:
     return [item.strip() for item in setting.split(",") if item.strip()]
 
 
-def _org_id(course_id: object) -> str | None:
-    if not isinstance(course_id, str):
-        return None
-    match = _SLASH_KEY.match(course_id) or _OPAQUE_KEY.match(course_id)
-    return match.group(1) if match else None
-
-
 def _user_id(event: dict[str, Any]) -> int:
     raw = event.get("userId")
-    if raw is None or raw == "":
+    if not raw:
+        # Like the original: 0, false and empty values count as no user id at all.
         raise _Reject(400, "Required user_id missing from context")
     if isinstance(raw, bool):
         raise _Reject(400, "Unable to parse userId as an integer")
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
+    # No longer than an id may be: that also keeps int() under Python's 4300-digit limit.
+    if isinstance(raw, str) and len(raw) <= ID_MAX and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
         return int(raw)
     raise _Reject(400, "Unable to parse userId as an integer")
 
@@ -93,61 +85,29 @@ def _time(event: dict[str, Any], key: str, missing: str) -> int:
         raise _Reject(400, f"Unable to parse {key}: {exc}") from None
 
 
+def _allowed(value: object, allowed: list[str]) -> bool:
+    """The original's allow-list test: both sides lower-cased."""
+    return isinstance(value, str) and value.lower() in {item.lower() for item in allowed}
+
+
 def _check_gates(event: dict[str, Any], channels: list[str], actions: list[str]) -> None:
-    channel = event.get("channel")
-    if not isinstance(channel, str) or channel not in channels:
+    if not _allowed(event.get("channel"), channels):
         raise _Reject(200, "Channel ignored")
-    action = event.get("action")
-    allowed = {a.lower() for a in actions}
-    if not isinstance(action, str) or action.lower() not in allowed:
+    if not _allowed(event.get("action"), actions):
         raise _Reject(200, "Action ignored")
 
 
-def _draft(
-    request: Request,
-    event: dict[str, Any],
-    user_id: int,
-    username: str,
-) -> EventDraft:
+def _draft(request: Request, event: dict[str, Any], user_id: int, username: str) -> EventDraft:
     """The event, with ``source_id`` 0 until the caller sets it."""
     timestamp = _time(event, "timestamp", "Required timestamp field not found")
     received_at = _time(event, "receivedAt", "Required receivedAt field not found")
     properties = event.get("properties")
     if not isinstance(properties, dict) or "event_type" not in properties:
         raise _Reject(400, "The event_type field must be specified in the properties dictionary")
-    event_type = properties.get("event_type")
-    name = event_type if isinstance(event_type, str) and event_type else event.get("event")
-    if not isinstance(name, str) or not name or len(name) > NAME_MAX or "\x00" in name:
-        raise _Reject(
-            400,
-            f"The event name (properties.event_type, else event) must be a string of 1 to "
-            f"{NAME_MAX} characters without NUL",
-        )
-    segment_context = event.get("context")
-    client = segment_context if isinstance(segment_context, dict) else {}
-    context: dict[str, Any] = {"user_id": user_id, "path": request.url.path}
-    extra = properties.get("context")
-    if isinstance(extra, dict):
-        context.update(extra)
-    if "course_id" in context:
-        org_id = _org_id(context["course_id"])
-        if org_id is None:
-            # The original only warned and still kept the event; so do we.
-            log.warning("edX webhook: unparsable course_id %r", context["course_id"])
-        else:
-            context["org_id"] = org_id
-    context["client"] = client
-    context["received_at"] = to_iso(received_at)
-    legacy = {
-        "username": username,
-        "event_type": name,
-        "event_source": event.get("channel"),
-        "event": properties.get("event", {}),
-        "page": None,
-        "host": request.headers.get("host", ""),
-        "agent": client.get("userAgent", "") if isinstance(client.get("userAgent"), str) else "",
-        "ip": client.get("ip", "") if isinstance(client.get("ip"), str) else "",
-    }
+    name = segment_legacy.core_name(event)
+    seen = segment_legacy.Request(request.url.path, request.headers.get("host", ""))
+    legacy = segment_legacy.top_level(event, username, seen)
+    context = segment_legacy.context(event, event["userId"], to_iso(received_at), seen)
     message_id = event.get("messageId")
     client_id = message_id is not None and message_id != ""
     if client_id and (
@@ -161,9 +121,14 @@ def _draft(
     except (TypeError, orjson.JSONEncodeError) as exc:
         raise _Reject(400, f"The event cannot be stored as JSON ({exc})") from None
     if "\\u0000" in properties_json or "\\u0000" in context_json:
-        # The stored properties also hold the client's agent and ip (from ``context``).
-        nul_in_event = b"\\u0000" in orjson.dumps(legacy["event"])
-        where = "properties.event" if nul_in_event else "context or properties.context"
+        where = next(
+            (
+                wire
+                for field, wire in segment_legacy.WIRE_NAMES.items()
+                if b"\\u0000" in orjson.dumps(legacy[field])
+            ),
+            "context or properties.context",
+        )
         raise _Reject(400, f"{where} must not contain NUL characters")
     return draft(
         0,
@@ -175,6 +140,19 @@ def _draft(
         message_id=message_id if client_id and isinstance(message_id, str) else None,
         user_id=str(user_id),
     )
+
+
+async def _username(rt: Runtime, user_id: int) -> str:
+    """The username identify data gives the user, else empty. The platform's users reach
+    Tidings only through this webhook, so an unknown user is still accepted unless
+    ``segmentio_require_known_users`` asks for the original's "user exists" check."""
+    person = await run_in_threadpool(persons.get_person, rt.storage.engine, str(user_id))
+    if person is None:
+        if rt.settings.segmentio_require_known_users:
+            raise _Reject(400, "Specified user does not exist")
+        return ""
+    username = person.traits.get("username")
+    return username if isinstance(username, str) else ""
 
 
 async def _track(request: Request) -> Response:
@@ -203,11 +181,8 @@ async def _track(request: Request) -> Response:
             _split(settings.segmentio_allowed_actions),
         )
         user_id = _user_id(event)
-        person = await run_in_threadpool(persons.get_person, rt.storage.engine, str(user_id))
-        if person is None:
-            raise _Reject(400, "Specified user does not exist")
-        username = person.traits.get("username")
-        draft = _draft(request, event, user_id, username if isinstance(username, str) else "")
+        username = await _username(rt, user_id)
+        draft = _draft(request, event, user_id, username)
     except _Reject as reject:
         return _answer(reject.status, False, reject.message)
     # Only now: the first event creates the "edx" source, and a refused one stores nothing.
