@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import subprocess
 import sys
 import textwrap
 from types import ModuleType
+
+import pytest
 
 import tidings.sdk
 
@@ -75,3 +79,88 @@ def test_sdk_imports_and_sends_with_the_server_modules_blocked() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+# Every public name of the tracking library that Tidings offers, at the library's module path
+# with its package name replaced: code written for it runs with only its imports changed.
+LIBRARY_NAMES = {
+    "tracker": [
+        "Tracker",
+        "register_tracker",
+        "get_tracker",
+        "emit",
+        "TRACKERS",
+        "UNKNOWN_EVENT_TYPE",
+        "DEFAULT_TRACKER_NAME",
+    ],
+    "locator": ["DefaultContextLocator", "ThreadLocalContextLocator"],
+    "exceptions": ["ImproperlyConfigured"],
+    "backends.routing": ["RoutingBackend"],
+    "backends.logger": ["LoggerBackend", "DateTimeJSONEncoder", "MAX_EVENT_SIZE"],
+    "processors.exceptions": ["EventEmissionExit", "NoTransformerImplemented", "NoBackendEnabled"],
+    "processors.whitelist": ["NameWhitelistProcessor"],
+    "processors.regex_filter": ["RegexFilter", "ALLOWLIST", "BLOCKLIST"],
+    "django": ["DjangoTracker"],
+    "django.apps": ["EventTrackingConfig"],
+    "django.django_tracker": [
+        "DjangoTracker",
+        "override_default_tracker",
+        "DJANGO_BACKEND_SETTING_NAME",
+        "DJANGO_PROCESSOR_SETTING_NAME",
+        "DJANGO_ENABLED_SETTING_NAME",
+    ],
+}
+
+
+@pytest.mark.parametrize("module", sorted(LIBRARY_NAMES))
+def test_library_names_import_from_the_same_module_path(module: str) -> None:
+    if module.startswith("django"):
+        pytest.importorskip("django")
+    imported = importlib.import_module(f"tidings.sdk.{module}")
+    missing = [name for name in LIBRARY_NAMES[module] if not hasattr(imported, name)]
+    assert missing == []
+
+
+def test_code_written_for_the_library_runs_with_only_its_imports_changed() -> None:
+    # The library's documented usage, with only the package name in its imports changed.
+    code = textwrap.dedent(
+        """
+        import logging
+        from tidings.sdk import tracker
+        from tidings.sdk.backends.logger import LoggerBackend
+        from tidings.sdk.backends.routing import RoutingBackend
+        from tidings.sdk.processors.exceptions import EventEmissionExit
+        from tidings.sdk.processors.regex_filter import ALLOWLIST, RegexFilter
+        from tidings.sdk.processors.whitelist import NameWhitelistProcessor
+
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+        def drop_private(event):
+            if event["data"].get("private"):
+                raise EventEmissionExit()
+
+        tracker.register_tracker(
+            tracker.Tracker(
+                backends={
+                    "logger": RoutingBackend(
+                        backends={"out": LoggerBackend(name="out")},
+                        processors=[RegexFilter(ALLOWLIST, [r"org\\."])],
+                    )
+                },
+                processors=[NameWhitelistProcessor(whitelist=["org.a", "b"]), drop_private],
+            )
+        )
+        with tracker.get_tracker().context("request", {"user_id": 7}):
+            tracker.emit("org.a", {"n": 1})
+            tracker.emit("org.a", {"private": True})
+            tracker.emit("b", {"n": 2})
+            tracker.emit("org.c", {"n": 3})
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stderr.splitlines()
+    event = json.loads(line)
+    assert (event["name"], event["data"], event["context"]) == ("org.a", {"n": 1}, {"user_id": 7})

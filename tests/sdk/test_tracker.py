@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 from typing import Any
+from unittest.mock import MagicMock, call, sentinel
 
 import pytest
 
@@ -127,3 +128,86 @@ def test_get_backend_returns_a_registered_backend_by_name(tracker, backend) -> N
     assert tracker.get_backend("mem") is backend
     with pytest.raises(KeyError):
         tracker.get_backend("nope")
+
+
+# The cases of the tracking library's own tracker tests: the whole envelope is compared, with
+# the clock frozen and mocks as backends.
+
+FROZEN = datetime(2013, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = MagicMock(wraps=datetime)
+    clock.now.return_value = FROZEN
+    monkeypatch.setattr(tracker_module, "datetime", clock)
+
+
+@pytest.fixture
+def mock_backend(frozen_clock: None) -> MagicMock:
+    return MagicMock()
+
+
+@pytest.fixture
+def mocked(mock_backend: MagicMock) -> Tracker:
+    tracker = Tracker({"mock0": mock_backend})
+    register_tracker(tracker)
+    return tracker
+
+
+def envelope(name: Any, data: Any = None, context: Any = None) -> Any:
+    return call({"name": name, "timestamp": FROZEN, "context": context or {}, "data": data or {}})
+
+
+def test_event_with_a_name_only(mocked, mock_backend) -> None:
+    mocked.emit(sentinel.name)
+    assert mock_backend.send.mock_calls == [envelope(sentinel.name)]
+
+
+def test_event_with_data_only_is_named_unknown(mocked, mock_backend) -> None:
+    mocked.emit(data={sentinel.key: sentinel.value})
+    assert mock_backend.send.mock_calls == [envelope("unknown", {sentinel.key: sentinel.value})]
+
+
+def test_event_without_name_or_data(mocked, mock_backend) -> None:
+    mocked.emit()
+    assert mock_backend.send.mock_calls == [envelope("unknown")]
+
+
+def test_event_with_name_and_data(mocked, mock_backend) -> None:
+    mocked.emit(sentinel.name, {sentinel.key: sentinel.value})
+    assert mock_backend.send.mock_calls == [envelope(sentinel.name, {sentinel.key: sentinel.value})]
+
+
+def test_module_emit_reaches_the_registered_default(mocked, mock_backend) -> None:
+    emit(sentinel.name)
+    assert mock_backend.send.mock_calls == [envelope(sentinel.name)]
+
+
+def test_backend_is_found_by_its_name(mocked, mock_backend) -> None:
+    assert mocked.get_backend("mock0") is mock_backend
+
+
+def test_entered_context_is_in_the_event(mocked, mock_backend) -> None:
+    ctx = {sentinel.context_key: sentinel.context_value}
+    mocked.enter_context("single", ctx)
+    mocked.emit(sentinel.name, {sentinel.key: sentinel.value})
+    mocked.exit_context("single")
+    assert mock_backend.send.mock_calls == [
+        envelope(sentinel.name, {sentinel.key: sentinel.value}, ctx)
+    ]
+
+
+def test_inner_context_value_wins_and_outer_keys_remain(mocked, mock_backend) -> None:
+    outer = {sentinel.key: sentinel.outer_value, sentinel.other_key: sentinel.other_value}
+    with mocked.context("outer", outer), mocked.context("inner", {sentinel.key: sentinel.inner}):
+        mocked.emit(sentinel.name)
+    expected = {sentinel.key: sentinel.inner, sentinel.other_key: sentinel.other_value}
+    assert mock_backend.send.mock_calls == [envelope(sentinel.name, context=expected)]
+
+
+def test_context_left_by_an_exception_is_not_in_later_events(mocked, mock_backend) -> None:
+    with pytest.raises(ValueError), mocked.context("foo", {sentinel.key: sentinel.value}):
+        raise ValueError
+    mocked.emit(sentinel.name)
+    assert mock_backend.send.mock_calls == [envelope(sentinel.name)]

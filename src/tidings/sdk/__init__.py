@@ -2,6 +2,11 @@
 
 Needs only the standard library and httpx; it never imports the server's modules. The
 Django integration lives in :mod:`tidings.sdk.django` and is the only part importing Django.
+
+The modules are laid out as the tracking library's (``tracker``, ``locator``, ``exceptions``,
+``backends.routing``, ``backends.logger``, ``processors.whitelist``, ``processors.regex_filter``,
+``processors.exceptions``, ``django.django_tracker``), so code written for it runs with only its
+imports changed.
 """
 
 from tidings.sdk.backends.http import HTTPBackend
@@ -9,7 +14,13 @@ from tidings.sdk.backends.logger import LoggerBackend
 from tidings.sdk.backends.routing import RoutingBackend
 from tidings.sdk.client import Client, DeliveryError
 from tidings.sdk.config import instantiate_objects, tracker_from_settings
-from tidings.sdk.exceptions import DroppedEvents, EventEmissionExit, ImproperlyConfigured
+from tidings.sdk.exceptions import (
+    DroppedEvents,
+    EventEmissionExit,
+    ImproperlyConfigured,
+    NoBackendEnabled,
+    NoTransformerImplemented,
+)
 from tidings.sdk.locator import DefaultContextLocator, ThreadLocalContextLocator
 from tidings.sdk.processors import NameWhitelistProcessor, RegexFilter
 from tidings.sdk.tracker import Tracker, emit, get_tracker, register_tracker
@@ -24,6 +35,8 @@ __all__ = [
     "ImproperlyConfigured",
     "LoggerBackend",
     "NameWhitelistProcessor",
+    "NoBackendEnabled",
+    "NoTransformerImplemented",
     "RegexFilter",
     "RoutingBackend",
     "ThreadLocalContextLocator",

@@ -3,7 +3,7 @@
 Any dict with an ``ENGINE`` key becomes an instance of that class, built with its OPTIONS as
 keyword arguments; OPTIONS may nest more engines (a router's backends). Other dicts and lists
 are walked, so an entry without ENGINE stays a plain dict (and registering it as a backend
-then fails with ValueError, naming it).
+then fails with ValueError, naming its class).
 """
 
 from __future__ import annotations

@@ -3,9 +3,14 @@
 ::
 
     Exception
-     +-- EventEmissionExit      a processor drops the event; no backend sees it
-     +-- ImproperlyConfigured   a processor was given settings it cannot use
-     +-- DroppedEvents          reported to ``on_error``: the client's queue was full
+     +-- EventEmissionExit          a processor drops the event; no backend sees it
+     +-- NoTransformerImplemented   a transforming processor has no transformer for an event
+     +-- NoBackendEnabled           a transforming processor has no backend enabled for an event
+     +-- ImproperlyConfigured       a processor was given settings it cannot use
+     +-- DroppedEvents              reported to ``on_error``: the client's queue was full
+
+The processor exceptions are importable from :mod:`tidings.sdk.processors.exceptions` too,
+where code written for the tracking library looks for them.
 """
 
 from __future__ import annotations
@@ -13,6 +18,21 @@ from __future__ import annotations
 
 class EventEmissionExit(Exception):
     """Raised by a processor to stop an event silently: no backend receives it."""
+
+
+class NoTransformerImplemented(Exception):
+    """Raised by a processor that transforms events when it has no transformer for one.
+
+    Tidings' own processors never raise it; it exists so processors written for the tracking
+    library (which import it) keep working.
+    """
+
+
+class NoBackendEnabled(Exception):
+    """Raised by a processor that transforms events when no backend is enabled for one.
+
+    Like :class:`NoTransformerImplemented`, defined for third-party processors.
+    """
 
 
 class ImproperlyConfigured(Exception):

@@ -30,7 +30,8 @@ class LoggerBackend:
         max_event_size: events whose JSON is longer are dropped silently; None for no limit.
         level: the level to log at (``info``, ``warning``, ...).
 
-    ``send`` raises TypeError for an event that cannot be serialized.
+    Other keyword arguments are accepted and ignored, so settings written with extra OPTIONS
+    still build it. ``send`` raises TypeError for an event that cannot be serialized.
     """
 
     def __init__(
@@ -38,6 +39,7 @@ class LoggerBackend:
         name: str | None = None,
         max_event_size: int | None = MAX_EVENT_SIZE,
         level: str = "info",
+        **_options: Any,
     ) -> None:
         self.max_event_size = max_event_size
         self.event_logger = logging.getLogger(name)

@@ -32,7 +32,8 @@ class RoutingBackend:
         processors: callables taking the event; returning None keeps the event as it is.
 
     Raises:
-        ValueError: a backend without a callable ``send`` or a processor that is not callable.
+        ValueError: a backend without a callable ``send`` or a processor that is not callable;
+            the message names the object's class (``Backend str does not have ...``).
     """
 
     def __init__(
@@ -49,12 +50,14 @@ class RoutingBackend:
 
     def register_backend(self, name: str, backend: Backend) -> None:
         if not callable(getattr(backend, "send", None)):
-            raise ValueError(f'Backend {backend} does not have a callable "send" method.')
+            raise ValueError(
+                f'Backend {backend.__class__.__name__} does not have a callable "send" method.'
+            )
         self.backends[name] = backend
 
     def register_processor(self, processor: Processor) -> None:
         if not callable(processor):
-            raise ValueError(f"Processor {processor} is not callable.")
+            raise ValueError(f"Processor {processor.__class__.__name__} is not callable.")
         self.processors.append(processor)
 
     def send(self, event: dict[str, Any]) -> None:
