@@ -33,6 +33,7 @@ from tests.http.hostile import (
     put,
     raw_values,
     refused,
+    refused_or_dropped,
     splice,
     spoil_stored,
     walk,
@@ -141,8 +142,10 @@ class HostileSuite:
             return
         path = data.draw(st.sampled_from(target.stored), label="path")
         body = spoil_stored(target.template, path, data.draw(nul_strings, label="nul"))
-        refused(
+        refused_or_dropped(
+            target,
             world.watch,
+            path,
             lambda: target.send(world.client, orjson.dumps(body)),
             *_named(path),
         )
@@ -152,8 +155,10 @@ class HostileSuite:
         for path in target.timestamps:
             for moment in FAR_TIMES:
                 body = json.dumps(put(target.template, path, moment)).encode()
-                refused(
+                refused_or_dropped(
+                    target,
                     world.watch,
+                    path,
                     lambda body=body: target.send(world.client, body),
                     _named(path)[-1],
                 )
@@ -167,8 +172,10 @@ class HostileSuite:
         path = data.draw(st.sampled_from(target.timestamps), label="path")
         body = put(target.template, path, data.draw(far_timestamps, label="time"))
         # json, not orjson: it writes integers of any size (10**30 stays an integer literal).
-        refused(
+        refused_or_dropped(
+            target,
             world.watch,
+            path,
             lambda: target.send(world.client, json.dumps(body).encode()),
             _named(path)[-1],
         )

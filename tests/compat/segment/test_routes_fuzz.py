@@ -1,8 +1,10 @@
 """Hostile input to the Segment tracking API, ``POST /v1/*``: always a 4xx in Segment's error
-shape naming the field, and nothing stored (no event, no person)."""
+shape naming the field, and nothing stored (no event, no person); except that a batch stores
+its valid messages and drops the spoilt one."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 import pytest
@@ -74,13 +76,16 @@ def _single(kind: str, message: dict[str, Any]) -> Any:
 
 def _batch(path: str) -> Any:
     def make(w: World) -> Target:
-        messages = [TRACK, IDENTIFY, PAGE, GROUP, ALIAS]
+        # Copies: a spoilt message context must not spoil the batch's shared one too.
+        messages = copy.deepcopy([TRACK, IDENTIFY, PAGE, GROUP, ALIAS])
         return Target(
             path,
             path,
             {"batch": messages, "sentAt": "2024-01-02T03:04:06Z", "context": CONTEXT},
             headers={"X-Write-Key": w.write_key},
             timestamps=("sentAt", "batch.0.timestamp", "batch.2.originalTimestamp"),
+            # A bad message is dropped and the rest stored: SDKs lose a batch refused whole.
+            drops="batch",
             stored=(
                 "context",
                 *(
