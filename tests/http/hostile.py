@@ -66,6 +66,8 @@ class Target:
     #: The list of messages whose invalid items are dropped, the rest stored (a Segment
     #: ``batch``); empty: any invalid item refuses the whole body.
     drops: str = ""
+    #: Dotted path prefixes (``properties.``) under which NaN and Infinity are read as null.
+    non_finite_ok: tuple[str, ...] = ()
 
     def dropped_item(self, path: str) -> bool:
         """Whether spoiling ``path`` spoils one item of the :attr:`drops` list only."""
@@ -226,6 +228,8 @@ RAW_VALUES: dict[str, bytes] = {
     "leading_zero": b"007",
     "hex": b"0x10",
 }
+#: The raw values a route may read as null where it tolerates them (Target.non_finite_ok).
+NON_FINITE = frozenset((RAW_VALUES["nan"], RAW_VALUES["infinity"]))
 #: Invalid UTF-8 inside a string value.
 INVALID_UTF8: dict[str, bytes] = {
     "invalid_utf8": b'"\xff\xfe"',

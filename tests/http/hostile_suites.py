@@ -23,6 +23,7 @@ from tests.http.hostile import (
     FUZZ,
     HUGE_NUMBERS,
     MALFORMED_BODIES,
+    NON_FINITE,
     Target,
     all_paths,
     far_timestamps,
@@ -110,6 +111,11 @@ class HostileSuite:
         path = data.draw(st.sampled_from(all_paths(target.template)), label="path")
         raw = data.draw(raw_values(target.strict_utf8), label="raw")
         body = splice(target.template, path, raw)
+        if raw in NON_FINITE and path.startswith(target.non_finite_ok):
+            # Python's json writes these; where the route tolerates them they are null.
+            answer = target.send(world.client, body)
+            assert answer.is_success, (path, answer.text[:300])
+            return
         refused(world.watch, lambda: target.send(world.client, body), "body", "json")
 
     def test_huge_numbers_are_stored_or_refused_never_a_500(self, world: Any, make: Any) -> None:

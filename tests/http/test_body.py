@@ -1,12 +1,17 @@
-"""Request bodies: gzip within the body limit, several gzip members, nothing after the end."""
+"""Request bodies: gzip within the body limit, several gzip members, nothing after the end;
+NaN and Infinity where a route tolerates them."""
 
 from __future__ import annotations
 
 import gzip
+import json
 import zlib
 
+import pytest
 from starlette.testclient import TestClient
 
+from tidings.errors import Invalid
+from tidings.http.body import parse_json
 from tidings.http.deps import Runtime
 
 
@@ -51,3 +56,37 @@ def test_members_together_over_the_limit_are_413(
     member = gzip.compress(b" " * (limit // 2 + 1))
     assert _post(client, write_key, member + member, "gzip") == 413
     assert rt.storage.count_events() == 0
+
+
+def test_non_finite_tokens_are_null_inside_the_named_objects_only() -> None:
+    nan, inf = float("nan"), float("inf")
+    body = json.dumps(
+        {
+            "events": [{"properties": {"a": nan, "b": [inf, "NaN", 'x"NaN'], "c": -inf}}],
+            "properties": {"d": {"e": nan}},
+        }
+    ).encode()
+
+    def tolerant(raw: bytes) -> object:
+        return parse_json(raw, non_finite_inside=("properties",), lists=("events",))
+
+    assert tolerant(body) == {
+        "events": [{"properties": {"a": None, "b": [None, "NaN", 'x"NaN'], "c": None}}],
+        "properties": {"d": {"e": None}},
+    }
+    for bad, where in [
+        (b'{"value": NaN}', "value"),
+        (b"Infinity", "the top level"),
+        (b'{"properties": NaN}', "properties"),
+        (b'{"events": [{"value": -Infinity}]}', "events.0.value"),
+        (b'{"other": {"a": NaN}}', "other.a"),
+    ]:
+        with pytest.raises(Invalid, match=f"found at {where}"):
+            tolerant(bad)
+    # Whatever else the strict decoder refuses stays refused.
+    for bad in [b'{"properties": {"a": NaNx}}', b'{"properties": {"a": 1e400, "b": NaN}}']:
+        with pytest.raises(Invalid, match="not valid JSON"):
+            tolerant(bad)
+    # Without the option, as before: invalid.
+    with pytest.raises(Invalid, match="not valid JSON"):
+        parse_json(b'{"properties": {"a": NaN}}')

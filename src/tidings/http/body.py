@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -64,11 +67,74 @@ def _inflate(body: bytes, limit: int, *, gzip: bool) -> bytes:
             raise Invalid.field("body", "has bytes after the end of the compressed data")
 
 
-def parse_json(body: bytes) -> Any:
-    """Decode JSON; raises Invalid naming the body and the decoder's reason."""
+def parse_json(
+    body: bytes, *, non_finite_inside: Sequence[str] = (), lists: Sequence[str] = ()
+) -> Any:
+    """Decode JSON; raises Invalid naming the body and the decoder's reason.
+
+    ``NaN``, ``Infinity`` and ``-Infinity`` (which Python's json module writes) are read as
+    null when they lie inside an object named in ``non_finite_inside`` (``properties``), at
+    the top of the body or of an item of one of the ``lists`` (``batch.3.properties``);
+    anywhere else they leave the body invalid. Only a body the strict decoder refused is
+    read again for them, so the usual body costs nothing more.
+    """
     if not body:
         raise Invalid.field("body", "is empty; send a JSON object")
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise Invalid.field("body", f"is not valid JSON: {exc}") from None
+        problem = f"is not valid JSON: {exc}"
+    if non_finite_inside and (b"NaN" in body or b"Infinity" in body):
+        return _tolerant(body, problem, frozenset(non_finite_inside), frozenset(lists))
+    raise Invalid.field("body", problem)
+
+
+#: A JSON string (skipped whole, so a token inside one is left alone) or a non-finite token.
+_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|(NaN|-?Infinity)', re.DOTALL)
+Path = tuple[str | int, ...]
+
+
+def _tolerant(body: bytes, problem: str, inside: frozenset[str], lists: frozenset[str]) -> Any:
+    """Decode ``body`` with its non-finite tokens as null where allowed. Each token becomes
+    a string no client can guess, so the strict decoder still judges everything else."""
+    marker = f"tidings-non-finite-{secrets.token_hex(16)}"
+    quoted = orjson.dumps(marker)
+    rewritten = _TOKENS.sub(lambda m: quoted if m.group(1) else m.group(0), body)
+    try:
+        data = orjson.loads(rewritten)
+    except orjson.JSONDecodeError:
+        raise Invalid.field("body", problem) from None
+    misplaced = _settle(data, marker, inside, lists)
+    if misplaced is not None:
+        where = ".".join(map(str, misplaced)) or "the top level"
+        raise Invalid.field(
+            "body",
+            f"is not valid JSON: NaN, Infinity and -Infinity are accepted only inside"
+            f" {', '.join(sorted(inside))} (found at {where})",
+        )
+    return data
+
+
+def _allowed(path: Path, inside: frozenset[str], lists: frozenset[str]) -> bool:
+    """Whether ``path`` lies strictly inside an allowed object of the body or of a list item."""
+    if len(path) >= 2 and path[0] in inside:
+        return True
+    return len(path) >= 4 and path[0] in lists and isinstance(path[1], int) and path[2] in inside
+
+
+def _settle(data: Any, marker: str, inside: frozenset[str], lists: frozenset[str]) -> Path | None:
+    """Replace the allowed markers in ``data`` with None; the path of the first other one."""
+    if not isinstance(data, dict | list):
+        return () if data == marker else None
+    stack: list[tuple[Any, Path]] = [(data, ())]
+    while stack:  # a loop, not recursion: the body may nest as deep as the decoder allows
+        node, path = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in list(items):
+            if isinstance(child, dict | list):
+                stack.append((child, (*path, key)))
+            elif child == marker:
+                if not _allowed((*path, key), inside, lists):
+                    return (*path, key)
+                node[key] = None
+    return None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -407,3 +408,32 @@ def test_person_writes_commit_with_the_events_or_not_at_all(
     assert rt.storage.count_events() == 1
     person = persons.get_person(rt.storage.engine, "u7")
     assert person is not None and person.traits == {"plan": "pro"}
+
+
+def test_nan_and_infinity_from_pythons_json_are_null_and_the_batch_is_kept(
+    client: TestClient, write_key: str, viewer: tuple[str, str]
+) -> None:
+    nan, inf = float("nan"), float("inf")
+    batch = {
+        "batch": [
+            {"type": "track", "userId": "u", "event": "e", "properties": {"ratio": nan}},
+            {"type": "identify", "userId": "u", "traits": {"score": inf}},
+            {"type": "page", "userId": "u", "name": "Home", "context": {"fps": -inf}},
+        ],
+        "context": {"load": nan},
+    }
+    body = json.dumps(batch).encode()
+    answer = client.post(
+        "/v1/batch",
+        content=gzip.compress(body),
+        headers={**_basic(write_key), "Content-Encoding": "gzip"},
+    )
+    assert answer.content == b'{"success":true}', answer.text
+    track, identify, page = _events(client, viewer)
+    assert track["properties"] == {"ratio": None}
+    assert identify["properties"] == {"score": None}
+    assert page["context"] == {"load": None, "fps": None}
+    # Elsewhere a non-finite token still makes the body invalid JSON.
+    bad = json.dumps({"batch": [{"type": "track", "userId": "u", "event": "e", "timestamp": nan}]})
+    refused = client.post("/v1/batch", content=bad, headers=_basic(write_key))
+    assert refused.status_code == 400 and "batch.0.timestamp" in refused.json()["message"]

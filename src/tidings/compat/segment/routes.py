@@ -111,7 +111,8 @@ async def _handle(request: Request, kind: str | None) -> Response:
         BATCH_MAX_BYTES if kind is None else settings.max_event_bytes, settings.max_body_bytes
     )
     body = await read_body(request, limit)
-    data = parse_json(body)
+    # Python's json module writes NaN and Infinity: null inside these, not a lost batch.
+    data = parse_json(body, non_finite_inside=("properties", "traits", "context"), lists=("batch",))
     source = await source_for(request, write_key(request, data))
     if kind is None:
         messages, defaults = _batch_messages(data)

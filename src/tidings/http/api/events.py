@@ -68,7 +68,9 @@ async def create_events(request: Request) -> Response:
     settings = rt.settings
     try:
         body = await read_body(request, settings.max_body_bytes)
-        data = parse_json(body)
+        # NaN and Infinity (Python's json writes them) are null inside these; a non-finite
+        # value stays a 400.
+        data = parse_json(body, non_finite_inside=("properties", "context"), lists=("events",))
         source = await source_for(request, write_key(request, data))
         drafts = _drafts(data, source.id, settings.max_batch_events, settings.max_event_bytes)
         results = await ingest(rt.writer, Batch(drafts))
