@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from tidings.errors import Invalid, TooLarge
@@ -67,44 +68,59 @@ def _inflate(body: bytes, limit: int, *, gzip: bool) -> bytes:
             raise Invalid.field("body", "has bytes after the end of the compressed data")
 
 
-def parse_json(
-    body: bytes, *, non_finite_inside: Sequence[str] = (), lists: Sequence[str] = ()
-) -> Any:
-    """Decode JSON; raises Invalid naming the body and the decoder's reason.
-
-    ``NaN``, ``Infinity`` and ``-Infinity`` (which Python's json module writes) are read as
-    null when they lie inside an object named in ``non_finite_inside`` (``properties``), at
-    the top of the body or of an item of one of the ``lists`` (``batch.3.properties``);
-    anywhere else they leave the body invalid. Only a body the strict decoder refused is
-    read again for them, so the usual body costs nothing more.
-    """
+def parse_json(body: bytes) -> Any:
+    """Decode JSON; raises Invalid naming the body and the decoder's reason."""
     if not body:
         raise Invalid.field("body", "is empty; send a JSON object")
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        problem = f"is not valid JSON: {exc}"
-    if non_finite_inside and (b"NaN" in body or b"Infinity" in body):
-        return _tolerant(body, problem, frozenset(non_finite_inside), frozenset(lists))
-    raise Invalid.field("body", problem)
+        raise Invalid.field("body", f"is not valid JSON: {exc}") from None
 
 
-#: A JSON string (skipped whole, so a token inside one is left alone) or a non-finite token.
-_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|(NaN|-?Infinity)', re.DOTALL)
+async def parse_json_tolerant(
+    body: bytes, *, non_finite_inside: Sequence[str], lists: Sequence[str] = ()
+) -> Any:
+    """:func:`parse_json`, but ``NaN``, ``Infinity`` and ``-Infinity`` (which Python's json
+    module writes) are read as null when they lie inside an object named in
+    ``non_finite_inside`` (``properties``), at the top of the body or of an item of one of the
+    ``lists`` (``batch.3.properties``); anywhere else they leave the body invalid.
+
+    Only a body the strict decoder refused is read again, in a worker thread (it takes a
+    Python pass over the body), so the usual body costs nothing more.
+    """
+    try:
+        return parse_json(body)
+    except Invalid as refused:
+        if b"NaN" not in body and b"Infinity" not in body:
+            raise
+        problem = refused
+    inside, within = frozenset(non_finite_inside), frozenset(lists)
+    return await run_in_threadpool(_tolerant, body, problem, inside, within)
+
+
+#: A run of anything but a non-finite token (group 1), then the token or the end. JSON
+#: strings are taken whole, so a token inside one is left alone. Everything is possessive and
+#: a string that never closes runs to the end (the decoder refuses it later): with any
+#: backtracking, every later quote would scan to the end again, quadratic on a crafted body.
+_TOKENS = re.compile(
+    rb'((?:[^"NI-]++|"[^"\\]*+(?:\\.?[^"\\]*+)*+(?:"|\Z)|-(?!Infinity)|N(?!aN)|I(?!nfinity))*+)'
+    rb"(?:(NaN|-?Infinity)|\Z)",
+    re.DOTALL,
+)
 Path = tuple[str | int, ...]
 
 
-def _tolerant(body: bytes, problem: str, inside: frozenset[str], lists: frozenset[str]) -> Any:
+def _tolerant(body: bytes, problem: Invalid, inside: frozenset[str], lists: frozenset[str]) -> Any:
     """Decode ``body`` with its non-finite tokens as null where allowed. Each token becomes
     a string no client can guess, so the strict decoder still judges everything else."""
-    marker = f"tidings-non-finite-{secrets.token_hex(16)}"
-    quoted = orjson.dumps(marker)
-    rewritten = _TOKENS.sub(lambda m: quoted if m.group(1) else m.group(0), body)
+    quoted = orjson.dumps(f"tidings-non-finite-{secrets.token_hex(16)}")
+    rewritten = b"".join([run + quoted if token else run for run, token in _TOKENS.findall(body)])
     try:
         data = orjson.loads(rewritten)
     except orjson.JSONDecodeError:
-        raise Invalid.field("body", problem) from None
-    misplaced = _settle(data, marker, inside, lists)
+        raise problem from None
+    misplaced = _settle(data, orjson.loads(quoted), inside, lists)
     if misplaced is not None:
         where = ".".join(map(str, misplaced)) or "the top level"
         raise Invalid.field(

@@ -25,7 +25,7 @@ from starlette.responses import Response
 from tidings.compat.segment.messages import Dropped, Translated, storable, translate_all
 from tidings.core.ingest import Batch, ingest
 from tidings.errors import Invalid, TidingsError
-from tidings.http.body import parse_json, read_body
+from tidings.http.body import parse_json_tolerant, read_body
 from tidings.http.deps import Runtime, runtime, source_for, write_key
 from tidings.http.hotpath import Handler
 from tidings.http.problems import error_headers, status_of
@@ -112,7 +112,9 @@ async def _handle(request: Request, kind: str | None) -> Response:
     )
     body = await read_body(request, limit)
     # Python's json module writes NaN and Infinity: null inside these, not a lost batch.
-    data = parse_json(body, non_finite_inside=("properties", "traits", "context"), lists=("batch",))
+    data = await parse_json_tolerant(
+        body, non_finite_inside=("properties", "traits", "context"), lists=("batch",)
+    )
     source = await source_for(request, write_key(request, data))
     if kind is None:
         messages, defaults = _batch_messages(data)
