@@ -222,9 +222,11 @@ def test_prune_follows_source_and_global_retention(
 def test_erase_by_user_id(runner: CliRunner, storage: Storage) -> None:
     _fill(storage, 8)
     result = runner.invoke(main, ["erase", "--user-id", "u1", "--json"])
-    assert json.loads(result.stdout) == {"deleted": 2, "person_records": 0}
+    assert json.loads(result.stdout) == {"deleted": 2, "person_records": 0, "ids": {"u1": 2}}
     assert all(e.user_id != "u1" for e in storage.list_events(EventFilter(), 0, 100))
     assert runner.invoke(main, ["erase"]).exit_code == 2
+    said = runner.invoke(main, ["erase", "--user-id", "u2"]).stdout
+    assert said == "erased 2 events (u2: 2) and 0 person records\n"
 
 
 def test_erase_by_filters_deletes_only_the_matching_events(

@@ -23,6 +23,7 @@ from tests.http.hostile import (
     FUZZ,
     HUGE_NUMBERS,
     MALFORMED_BODIES,
+    NON_FINITE,
     Target,
     all_paths,
     far_timestamps,
@@ -33,6 +34,7 @@ from tests.http.hostile import (
     put,
     raw_values,
     refused,
+    refused_or_dropped,
     splice,
     spoil_stored,
     walk,
@@ -109,6 +111,11 @@ class HostileSuite:
         path = data.draw(st.sampled_from(all_paths(target.template)), label="path")
         raw = data.draw(raw_values(target.strict_utf8), label="raw")
         body = splice(target.template, path, raw)
+        if raw in NON_FINITE and path.startswith(target.non_finite_ok):
+            # Python's json writes these; where the route tolerates them they are null.
+            answer = target.send(world.client, body)
+            assert answer.is_success, (path, answer.text[:300])
+            return
         refused(world.watch, lambda: target.send(world.client, body), "body", "json")
 
     def test_huge_numbers_are_stored_or_refused_never_a_500(self, world: Any, make: Any) -> None:
@@ -141,8 +148,10 @@ class HostileSuite:
             return
         path = data.draw(st.sampled_from(target.stored), label="path")
         body = spoil_stored(target.template, path, data.draw(nul_strings, label="nul"))
-        refused(
+        refused_or_dropped(
+            target,
             world.watch,
+            path,
             lambda: target.send(world.client, orjson.dumps(body)),
             *_named(path),
         )
@@ -152,8 +161,10 @@ class HostileSuite:
         for path in target.timestamps:
             for moment in FAR_TIMES:
                 body = json.dumps(put(target.template, path, moment)).encode()
-                refused(
+                refused_or_dropped(
+                    target,
                     world.watch,
+                    path,
                     lambda body=body: target.send(world.client, body),
                     _named(path)[-1],
                 )
@@ -167,8 +178,10 @@ class HostileSuite:
         path = data.draw(st.sampled_from(target.timestamps), label="path")
         body = put(target.template, path, data.draw(far_timestamps, label="time"))
         # json, not orjson: it writes integers of any size (10**30 stays an integer literal).
-        refused(
+        refused_or_dropped(
+            target,
             world.watch,
+            path,
             lambda: target.send(world.client, json.dumps(body).encode()),
             _named(path)[-1],
         )

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 
 from tidings.core.ingest import Batch, commit
 from tidings.model.events import EventDraft
+from tidings.model.records import EventFilter
 from tidings.storage import persons
 from tidings.storage.base import Storage
 from tidings.storage.named_sources import source_named
@@ -123,3 +124,51 @@ def test_person_writes_commit_in_the_events_transaction_on_both_engines(
         "device-5": "u5",
         "old-5": "u5",
     }
+
+
+def _events(storage: Storage) -> list[tuple[str | None, str | None]]:
+    return [(e.user_id, e.anonymous_id) for e in storage.list_events(EventFilter(), 0, 100)]
+
+
+def test_erasing_a_user_erases_every_linked_id_in_one_transaction_on_both_engines(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = source_named(storage.engine, "src").id
+    persons.identify(storage.engine, "u6", "device-6", {"email": "u6@example.org"})
+    persons.alias(storage.engine, "old-6", "u6")
+    persons.identify(storage.engine, "u7", None, {})
+
+    def event(n: int, user_id: str | None, anonymous_id: str | None) -> EventDraft:
+        return EventDraft(
+            src, "p", "e", n, n, 1.0, None, None, f"m{n}", user_id, anonymous_id, None
+        )
+
+    storage.insert_batch(
+        [
+            event(1, None, "device-6"),  # before the identify: no user id
+            event(2, "u6", "device-6"),
+            event(3, "old-6", None),  # under the user id the alias replaced
+            event(4, None, "old-6"),
+            event(5, "u7", "device-6"),  # another user on the shared device: theirs
+            event(6, "u7", None),
+        ]
+    )
+
+    # A failure after the events are gone rolls the events back too: one transaction.
+    def broken(*args: object) -> int:
+        raise RuntimeError("person tables unreachable")
+
+    monkeypatch.setattr(persons, "forget_in", broken)
+    with pytest.raises(RuntimeError):
+        storage.erase_linked(user_id="u6")
+    assert storage.count_events() == 6
+    monkeypatch.undo()
+
+    counts, records = storage.erase_linked(user_id="u6")
+    assert counts == {"u6": 1, "device-6": 1, "old-6": 2}
+    assert records == 3  # the person and the two links
+    assert _events(storage) == [("u7", "device-6"), ("u7", None)]
+    assert persons.get_person(storage.engine, "u6") is None
+    assert persons.resolve_aliases(storage.engine, ["device-6", "old-6"]) == {}
+    assert storage.erase_linked(user_id="u6") == ({"u6": 0}, 0)
+    assert storage.erase_linked(anonymous_id="device-6") == ({"device-6": 1}, 0)

@@ -91,10 +91,12 @@ def erase(
             fail("--user-id (or --anonymous-id, or a filter) is required", 2)
         with opened_storage(settings_from(ctx)) as storage:
             done = erase_person(storage, user_id or None, anonymous_id or None)
+        per_id = ", ".join(f"{i}: {n}" for i, n in done["ids"].items())
         emit(
             as_json,
-            done,
-            f"erased {done['deleted']} events and {done['person_records']} person records",
+            dict(done),
+            f"erased {done['deleted']} events ({per_id}) and"
+            f" {done['person_records']} person records",
         )
         return
     if anonymous_id:

@@ -1,15 +1,22 @@
-"""Erasing a person: their events (rollups rebuilt) and their person record (traits, linked
-ids, group memberships)."""
+"""Erasing a person: the events of every id linked to them (rollups rebuilt) and their
+person record (traits, linked ids, group memberships), in one transaction."""
 
 from __future__ import annotations
 
-from tidings.storage import persons
+from typing import TypedDict
+
 from tidings.storage.base import Storage
 
 
-def erase_person(storage: Storage, user_id: str | None, anonymous_id: str | None) -> dict[str, int]:
-    """Returns ``{"deleted": events, "person_records": rows}``. Events go first: should the
-    second step fail, a retry still finds the person record to remove."""
-    deleted = storage.erase_person(user_id=user_id, anonymous_id=anonymous_id)
-    forgotten = persons.forget(storage.engine, user_id) if user_id else 0
-    return {"deleted": deleted, "person_records": forgotten}
+class Erasure(TypedDict):
+    deleted: int
+    person_records: int
+    ids: dict[str, int]
+
+
+def erase_person(storage: Storage, user_id: str | None, anonymous_id: str | None) -> Erasure:
+    """Returns ``{"deleted": events, "person_records": rows, "ids": {id: events}}``:
+    ``ids`` names every id of the person (the given ones and those linked to the user by
+    identify or alias) with the events erased under it."""
+    counts, records = storage.erase_linked(user_id=user_id, anonymous_id=anonymous_id)
+    return {"deleted": sum(counts.values()), "person_records": records, "ids": counts}

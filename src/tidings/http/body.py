@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from tidings.errors import Invalid, TooLarge
@@ -72,3 +76,81 @@ def parse_json(body: bytes) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise Invalid.field("body", f"is not valid JSON: {exc}") from None
+
+
+async def parse_json_tolerant(
+    body: bytes, *, non_finite_inside: Sequence[str], lists: Sequence[str] = ()
+) -> Any:
+    """:func:`parse_json`, but ``NaN``, ``Infinity`` and ``-Infinity`` (which Python's json
+    module writes) are read as null when they lie inside an object named in
+    ``non_finite_inside`` (``properties``), at the top of the body or of an item of one of the
+    ``lists`` (``batch.3.properties``); anywhere else they leave the body invalid.
+
+    Only a body the strict decoder refused is read again, in a worker thread (it takes a
+    Python pass over the body), so the usual body costs nothing more.
+    """
+    try:
+        return parse_json(body)
+    except Invalid as refused:
+        if b"NaN" not in body and b"Infinity" not in body:
+            raise
+        problem = refused
+    inside, within = frozenset(non_finite_inside), frozenset(lists)
+    return await run_in_threadpool(_tolerant, body, problem, inside, within)
+
+
+#: A run of anything but a non-finite token (group 1), then the token or the end. JSON
+#: strings are taken whole, so a token inside one is left alone. Everything is possessive and
+#: a string that never closes runs to the end (the decoder refuses it later): with any
+#: backtracking, every later quote would scan to the end again, quadratic on a crafted body.
+_TOKENS = re.compile(
+    rb'((?:[^"NI-]++|"[^"\\]*+(?:\\.?[^"\\]*+)*+(?:"|\Z)|-(?!Infinity)|N(?!aN)|I(?!nfinity))*+)'
+    rb"(?:(NaN|-?Infinity)|\Z)",
+    re.DOTALL,
+)
+Path = tuple[str | int, ...]
+
+
+def _tolerant(body: bytes, problem: Invalid, inside: frozenset[str], lists: frozenset[str]) -> Any:
+    """Decode ``body`` with its non-finite tokens as null where allowed. Each token becomes
+    a string no client can guess, so the strict decoder still judges everything else."""
+    quoted = orjson.dumps(f"tidings-non-finite-{secrets.token_hex(16)}")
+    rewritten = b"".join([run + quoted if token else run for run, token in _TOKENS.findall(body)])
+    try:
+        data = orjson.loads(rewritten)
+    except orjson.JSONDecodeError:
+        raise problem from None
+    misplaced = _settle(data, orjson.loads(quoted), inside, lists)
+    if misplaced is not None:
+        where = ".".join(map(str, misplaced)) or "the top level"
+        raise Invalid.field(
+            "body",
+            f"is not valid JSON: NaN, Infinity and -Infinity are accepted only inside"
+            f" {', '.join(sorted(inside))} (found at {where})",
+        )
+    return data
+
+
+def _allowed(path: Path, inside: frozenset[str], lists: frozenset[str]) -> bool:
+    """Whether ``path`` lies strictly inside an allowed object of the body or of a list item."""
+    if len(path) >= 2 and path[0] in inside:
+        return True
+    return len(path) >= 4 and path[0] in lists and isinstance(path[1], int) and path[2] in inside
+
+
+def _settle(data: Any, marker: str, inside: frozenset[str], lists: frozenset[str]) -> Path | None:
+    """Replace the allowed markers in ``data`` with None; the path of the first other one."""
+    if not isinstance(data, dict | list):
+        return () if data == marker else None
+    stack: list[tuple[Any, Path]] = [(data, ())]
+    while stack:  # a loop, not recursion: the body may nest as deep as the decoder allows
+        node, path = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in list(items):
+            if isinstance(child, dict | list):
+                stack.append((child, (*path, key)))
+            elif child == marker:
+                if not _allowed((*path, key), inside, lists):
+                    return (*path, key)
+                node[key] = None
+    return None

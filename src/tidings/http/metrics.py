@@ -25,6 +25,12 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.messages_dropped = Counter(
+            "tidings_messages_dropped",
+            "Invalid messages left out of an otherwise stored batch, by field.",
+            ["field"],
+            registry=self.registry,
+        )
         self.commit_seconds = Histogram(
             "tidings_commit_seconds",
             "Time to commit one group of events.",

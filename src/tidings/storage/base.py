@@ -255,6 +255,17 @@ class Storage(ABC):
         the rollup buckets they were in, in one transaction. Returns events deleted."""
 
     @abstractmethod
+    def erase_linked(
+        self, user_id: str | None = None, anonymous_id: str | None = None
+    ) -> tuple[dict[str, int], int]:
+        """Erase a person in one transaction: the events of ``user_id``, of every id linked
+        to it by identify or alias (those naming no other user) and of ``anonymous_id``,
+        with their rollup buckets rebuilt, and the person record of ``user_id`` (traits,
+        links, group memberships). Returns the events deleted per id (every id of the
+        person, zeros included; an event counts under its user id if it is the person's,
+        else its anonymous id) and the person-record rows removed."""
+
+    @abstractmethod
     def delete_events(self, flt: EventFilter) -> int:
         """Delete the events matching ``flt`` (stream, time, user, session and property
         filters, the latter matched as :meth:`list_events` matches them; never with no filter

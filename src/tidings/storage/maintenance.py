@@ -11,12 +11,14 @@ wholly kept or wholly deleted and never disagrees with the raw rows it summarise
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from tidings.model.records import EventFilter, Stream
+from tidings.storage import persons
 from tidings.storage.day_stats import forget, forget_before
 from tidings.storage.schema import TIERS, events, streams
 
@@ -24,7 +26,8 @@ DAY_US = TIERS[-1][1]
 
 
 class Maintenance:
-    """Mixin implementing :meth:`Storage.prune_events` and :meth:`Storage.erase_person`."""
+    """Mixin implementing :meth:`Storage.prune_events`, :meth:`Storage.erase_person`,
+    :meth:`Storage.erase_linked` and :meth:`Storage.delete_events`."""
 
     @abstractmethod
     def _write_tx(self) -> AbstractContextManager[Connection]: ...
@@ -87,16 +90,39 @@ class Maintenance:
         where = or_(*conditions)
         with self._write_tx() as conn:
             hits = conn.execute(select(events.c.stream_id, events.c.ts).where(where)).all()
-            if not hits:
-                return 0
-            self._mark_high_water(conn)
-            conn.execute(delete(events).where(where))
-            forget(conn, hits)
-            for table, width in TIERS:
-                for stream_id, bucket in sorted({(s, ts - ts % width) for s, ts in hits}):
-                    _recompute(conn, table, stream_id, bucket, width)
+            _erase(conn, where, [(s, ts) for s, ts in hits], self._mark_high_water)
         self._after_delete()
         return len(hits)
+
+    def erase_linked(
+        self, user_id: str | None = None, anonymous_id: str | None = None
+    ) -> tuple[dict[str, int], int]:
+        with self._write_tx() as conn:
+            linked = persons.linked_ids(conn, user_id) if user_id is not None else []
+            users = [i for i in (user_id, *linked) if i is not None]
+            conditions: list[ColumnElement[bool]] = []
+            if users:
+                conditions.append(events.c.user_id.in_(users))
+            if linked:
+                # A linked id's events that name no user; those naming another user are
+                # that user's (the id was shared, or linked after they were sent).
+                nobody = or_(events.c.user_id.is_(None), events.c.user_id == "")
+                conditions.append(and_(nobody, events.c.anonymous_id.in_(linked)))
+            if anonymous_id is not None:
+                conditions.append(events.c.anonymous_id == anonymous_id)
+            if not conditions:
+                raise ValueError("erase_linked needs a user_id or an anonymous_id")
+            where = or_(*conditions)
+            columns = (events.c.stream_id, events.c.ts, events.c.user_id, events.c.anonymous_id)
+            hits = conn.execute(select(*columns).where(where)).all()
+            counts = dict.fromkeys([*users, *linked, *([anonymous_id] if anonymous_id else [])], 0)
+            for _stream, _ts, user, anonymous in hits:
+                key = user if user in counts and user else anonymous
+                counts[key] = counts.get(key, 0) + 1
+            _erase(conn, where, [(s, ts) for s, ts, _u, _a in hits], self._mark_high_water)
+            records = persons.forget_in(conn, user_id) if user_id is not None else 0
+        self._after_delete()
+        return counts, records
 
     def _conditions(self, flt: EventFilter) -> list[ColumnElement[bool]] | None:
         """Conditions on events for ``flt``; None when no stream can match."""
@@ -146,6 +172,24 @@ class Maintenance:
                         _recompute(conn, table, stream_id, bucket, tier_width)
         self._after_delete()
         return int(deleted)
+
+
+def _erase(
+    conn: Connection,
+    where: ColumnElement[bool],
+    hits: list[tuple[int, int]],
+    mark_high_water: Callable[[Connection], None],
+) -> None:
+    """Delete the events ``where`` selects, found at ``hits`` (stream id, time), and rebuild
+    the rollup buckets and forget the sealed days they were in."""
+    if not hits:
+        return
+    mark_high_water(conn)
+    conn.execute(delete(events).where(where))
+    forget(conn, hits)
+    for table, width in TIERS:
+        for stream_id, bucket in sorted({(s, ts - ts % width) for s, ts in hits}):
+            _recompute(conn, table, stream_id, bucket, width)
 
 
 def _ceil(us: int, width: int) -> int:

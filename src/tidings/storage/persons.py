@@ -232,24 +232,34 @@ def group_member_ids(engine: Engine, group_id: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def linked_ids(conn: Connection, user_id: str) -> list[str]:
+    """The anonymous and previous ids linked to ``user_id`` (by identify or alias), sorted."""
+    rows = conn.execute(
+        select(person_aliases.c.alias)
+        .where(person_aliases.c.user_id == user_id)
+        .order_by(person_aliases.c.alias)
+    )
+    return [str(row[0]) for row in rows]
+
+
 def forget(engine: Engine, user_id: str) -> int:
+    """:func:`forget_in` in a transaction of its own."""
+    with engine.begin() as conn:
+        return forget_in(conn, user_id)
+
+
+def forget_in(conn: Connection, user_id: str) -> int:
     """Erase a person (GDPR): traits, the ids linked to them and their group memberships.
 
-    Returns the number of rows removed. Events are erased by the event API, not here.
+    Returns the number of rows removed. Events are erased with the person by
+    ``Storage.erase_linked``, in the same transaction.
     """
-    with engine.begin() as conn:
-        linked = [
-            str(row[0])
-            for row in conn.execute(
-                select(person_aliases.c.alias).where(person_aliases.c.user_id == user_id)
-            )
-        ]
-        members = [user_id, *linked]
-        removed = conn.execute(persons.delete().where(persons.c.user_id == user_id)).rowcount
-        removed += conn.execute(
-            person_aliases.delete().where(person_aliases.c.user_id == user_id)
-        ).rowcount
-        removed += conn.execute(
-            group_members.delete().where(group_members.c.member_id.in_(members))
-        ).rowcount
+    members = [user_id, *linked_ids(conn, user_id)]
+    removed = conn.execute(persons.delete().where(persons.c.user_id == user_id)).rowcount
+    removed += conn.execute(
+        person_aliases.delete().where(person_aliases.c.user_id == user_id)
+    ).rowcount
+    removed += conn.execute(
+        group_members.delete().where(group_members.c.member_id.in_(members))
+    ).rowcount
     return int(removed)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -134,6 +135,82 @@ def test_anonymous_events_are_attributed_to_the_linked_user(
     assert (track["user_id"], track["anonymous_id"]) == ("u9", "anon-9")
 
 
+def test_an_identify_links_the_anonymous_events_after_it_in_the_same_batch(
+    client: TestClient, write_key: str, viewer: tuple[str, str]
+) -> None:
+    batch = [
+        {"type": "track", "anonymousId": "anon-b", "event": "Before"},
+        {"type": "identify", "userId": "u-b", "anonymousId": "anon-b"},
+        {"type": "track", "anonymousId": "anon-b", "event": "After"},
+        {"type": "page", "anonymousId": "old-b", "name": "Home"},
+        {"type": "alias", "previousId": "old-b", "userId": "u-b"},
+        {"type": "screen", "anonymousId": "old-b", "name": "Settings"},
+    ]
+    answer = client.post("/v1/batch", json={"batch": batch}, headers=_basic(write_key))
+    assert answer.content == b'{"success":true}'
+    stored = [(e["name"], e["user_id"]) for e in _events(client, viewer)]
+    # In order: a message sees the links made by the messages before it, not after it.
+    assert stored == [
+        ("Before", None),
+        ("identify", "u-b"),
+        ("After", "u-b"),
+        ("page", None),
+        ("alias", "u-b"),
+        ("screen", "u-b"),
+    ]
+
+
+def test_an_alias_in_a_batch_carries_the_ids_linked_to_the_previous_id(
+    client: TestClient, write_key: str, viewer: tuple[str, str]
+) -> None:
+    headers = _basic(write_key)
+    client.post("/v1/identify", json={"userId": "old-c", "anonymousId": "anon-c"}, headers=headers)
+    batch = [
+        {"type": "alias", "previousId": "old-c", "userId": "new-c"},
+        {"type": "track", "anonymousId": "anon-c", "event": "Later"},
+    ]
+    assert client.post("/v1/batch", json={"batch": batch}, headers=headers).status_code == 200
+    [later] = _events(client, viewer, name="Later")
+    assert later["user_id"] == "new-c"
+
+
+def test_a_bad_message_in_a_batch_is_dropped_counted_and_logged_and_the_rest_stored(
+    client: TestClient,
+    write_key: str,
+    viewer: tuple[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    batch = [
+        {"type": "track", "userId": "u", "event": "Kept"},
+        {"type": "track", "userId": "u"},
+        {"type": "x", "userId": "u"},
+        "not a message",
+        {"type": "identify", "userId": "u-d", "traits": {"plan": "pro"}},
+    ]
+    with caplog.at_level("WARNING", logger="tidings.segment"):
+        answer = client.post("/v1/batch", json={"batch": batch}, headers=_basic(write_key))
+    assert answer.status_code == 200
+    assert answer.content == b'{"success":true}'
+    assert [e["name"] for e in _events(client, viewer)] == ["Kept", "identify"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "tidings.segment"]
+    assert len(logged) == 3
+    assert "message 1 dropped: batch.1.event is required" in logged[0]
+    assert "batch.2.type" in logged[1] and "batch.3" in logged[2]
+    metrics = client.get("/metrics", auth=viewer).text
+    assert 'tidings_messages_dropped_total{field="event"} 1.0' in metrics
+    assert 'tidings_messages_dropped_total{field="type"} 1.0' in metrics
+
+
+def test_a_batch_of_only_bad_messages_answers_success_and_stores_nothing(
+    client: TestClient, write_key: str, rt: Runtime
+) -> None:
+    batch = [{"type": "track", "userId": "u", "event": ""}, {"type": "alias", "userId": "u"}]
+    answer = client.post("/v1/batch", json={"batch": batch}, headers=_basic(write_key))
+    assert answer.content == b'{"success":true}'
+    assert rt.storage.count_events() == 0
+    assert persons.get_person(rt.storage.engine, "u") is None
+
+
 def test_retry_with_same_message_id_is_stored_once(
     client: TestClient, write_key: str, rt: Runtime
 ) -> None:
@@ -208,12 +285,12 @@ def test_context_namespace_overrides_the_source_name(
         ("/v1/group", {"userId": "u"}, "groupId"),
         ("/v1/alias", {"userId": "u"}, "previousId"),
         ("/v1/batch", {"batch": "no"}, "batch"),
+        ("/v1/batch", {"batch": [], "sentAt": "yesterday"}, "batch"),
         (
             "/v1/batch",
-            {"batch": [{"type": "track", "userId": "u", "event": "e"}, {"type": "x"}]},
-            "batch.1.type",
+            {"batch": [{"type": "track", "userId": "u", "event": "e"}], "sentAt": "yesterday"},
+            "sentAt",
         ),
-        ("/v1/batch", {"batch": [{"type": "track", "userId": "u", "event": ""}]}, "batch.0.event"),
     ],
 )
 def test_bad_messages_are_400_naming_the_field_and_store_nothing(
@@ -331,3 +408,32 @@ def test_person_writes_commit_with_the_events_or_not_at_all(
     assert rt.storage.count_events() == 1
     person = persons.get_person(rt.storage.engine, "u7")
     assert person is not None and person.traits == {"plan": "pro"}
+
+
+def test_nan_and_infinity_from_pythons_json_are_null_and_the_batch_is_kept(
+    client: TestClient, write_key: str, viewer: tuple[str, str]
+) -> None:
+    nan, inf = float("nan"), float("inf")
+    batch = {
+        "batch": [
+            {"type": "track", "userId": "u", "event": "e", "properties": {"ratio": nan}},
+            {"type": "identify", "userId": "u", "traits": {"score": inf}},
+            {"type": "page", "userId": "u", "name": "Home", "context": {"fps": -inf}},
+        ],
+        "context": {"load": nan},
+    }
+    body = json.dumps(batch).encode()
+    answer = client.post(
+        "/v1/batch",
+        content=gzip.compress(body),
+        headers={**_basic(write_key), "Content-Encoding": "gzip"},
+    )
+    assert answer.content == b'{"success":true}', answer.text
+    track, identify, page = _events(client, viewer)
+    assert track["properties"] == {"ratio": None}
+    assert identify["properties"] == {"score": None}
+    assert page["context"] == {"load": None, "fps": None}
+    # Elsewhere a non-finite token still makes the body invalid JSON.
+    bad = json.dumps({"batch": [{"type": "track", "userId": "u", "event": "e", "timestamp": nan}]})
+    refused = client.post("/v1/batch", content=bad, headers=_basic(write_key))
+    assert refused.status_code == 400 and "batch.0.timestamp" in refused.json()["message"]

@@ -1,8 +1,11 @@
 """Hostile input to the Segment tracking API, ``POST /v1/*``: always a 4xx in Segment's error
-shape naming the field, and nothing stored (no event, no person)."""
+shape naming the field, and nothing stored (no event, no person); except that a batch stores
+its valid messages and drops the spoilt one, and NaN or Infinity inside properties, traits or
+context is null."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 import pytest
@@ -45,6 +48,8 @@ GROUP: dict[str, Any] = {
     "timestamp": TIME,
 }
 ALIAS: dict[str, Any] = {"type": "alias", "userId": "u1", "previousId": "anon-1", "timestamp": TIME}
+#: Where NaN and Infinity (Python's json writes them) are read as null.
+TOLERANT = ("properties", "traits", "context")
 #: Per message type: the fields whose content is stored as the event or the person.
 STORED = {
     "track": ("userId", "event", "properties", "properties.plan", "context", "context.library"),
@@ -67,6 +72,7 @@ def _single(kind: str, message: dict[str, Any]) -> Any:
             headers={"X-Write-Key": w.write_key},
             timestamps=(stamp,),
             stored=STORED[kind],
+            non_finite_ok=tuple(f"{key}." for key in TOLERANT),
         )
 
     return make
@@ -74,13 +80,20 @@ def _single(kind: str, message: dict[str, Any]) -> Any:
 
 def _batch(path: str) -> Any:
     def make(w: World) -> Target:
-        messages = [TRACK, IDENTIFY, PAGE, GROUP, ALIAS]
+        # Copies: a spoilt message context must not spoil the batch's shared one too.
+        messages = copy.deepcopy([TRACK, IDENTIFY, PAGE, GROUP, ALIAS])
         return Target(
             path,
             path,
             {"batch": messages, "sentAt": "2024-01-02T03:04:06Z", "context": CONTEXT},
             headers={"X-Write-Key": w.write_key},
             timestamps=("sentAt", "batch.0.timestamp", "batch.2.originalTimestamp"),
+            # A bad message is dropped and the rest stored: SDKs lose a batch refused whole.
+            drops="batch",
+            non_finite_ok=(
+                "context.",
+                *(f"batch.{i}.{key}." for i in range(len(messages)) for key in TOLERANT),
+            ),
             stored=(
                 "context",
                 *(

@@ -16,7 +16,8 @@ def test_admin_erases_a_users_events_and_the_aggregate_follows(
     _send(client, write_key, user_id="u-1", value=50)
     _send(client, write_key, user_id="u-2", value=2)
     answer = client.delete("/api/v1/events", params={"user_id": "u-1"}, auth=admin)
-    assert answer.status_code == 200 and answer.json() == {"deleted": 1, "person_records": 0}
+    assert answer.status_code == 200
+    assert answer.json() == {"deleted": 1, "person_records": 0, "ids": {"u-1": 1}}
     listed = client.get("/api/v1/events", auth=viewer).json()["events"]
     assert [e["user_id"] for e in listed] == ["u-2"]
     total = client.get(
@@ -122,3 +123,26 @@ def test_erasure_removes_the_person_record_too(
     answer = client.delete("/api/v1/events?user_id=u-9", auth=admin)
     assert answer.json()["deleted"] == 1 and answer.json()["person_records"] >= 1
     assert persons.get_person(rt.storage.engine, "u-9") is None
+
+
+def test_erasing_a_user_erases_the_events_of_its_linked_ids_and_says_how_many_of_each(
+    client: TestClient, write_key: str, admin: tuple[str, str], viewer: tuple[str, str]
+) -> None:
+    headers = {"X-Write-Key": write_key}
+    # Browsing anonymously, then signing in: the early events name only the device.
+    _send(client, write_key, anonymous_id="device-1", name="view")
+    identify = {"type": "identify", "userId": "u-1", "anonymousId": "device-1"}
+    assert client.post("/v1/identify", json=identify, headers=headers).status_code == 200
+    track = {"type": "track", "anonymousId": "device-1", "event": "buy"}
+    assert client.post("/v1/track", json=track, headers=headers).status_code == 200
+    _send(client, write_key, anonymous_id="device-1", name="view")  # native: no user id
+    _send(client, write_key, user_id="u-2")
+    answer = client.delete("/api/v1/events?user_id=u-1", auth=admin)
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "deleted": 4,
+        "person_records": 2,
+        "ids": {"u-1": 2, "device-1": 2},
+    }
+    listed = client.get("/api/v1/events", auth=viewer).json()["events"]
+    assert [e["user_id"] for e in listed] == ["u-2"]

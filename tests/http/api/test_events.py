@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 
 import httpx2
 import orjson
@@ -231,3 +232,22 @@ def test_bad_list_parameters_are_400(
     answer = client.get(f"/api/v1/events?{query}", auth=viewer)
     assert answer.status_code == 400
     assert answer.json()["detail"]
+
+
+def test_nan_and_infinity_from_pythons_json_are_null_in_properties_and_context(
+    client: TestClient, write_key: str, viewer: tuple[str, str]
+) -> None:
+    nan, inf = float("nan"), float("inf")
+    event = {"namespace": "n", "name": "e", "properties": {"ratio": nan, "top": inf}}
+    batch = {"events": [event, {**event, "context": {"fps": -inf}}]}
+    headers = {"X-Write-Key": write_key, "Content-Type": "application/json"}
+    answer = client.post("/api/v1/events", content=json.dumps(batch), headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["accepted"] == 2
+    stored = client.get("/api/v1/events", auth=viewer).json()["events"]
+    assert [e["properties"] for e in stored] == [{"ratio": None, "top": None}] * 2
+    assert stored[1]["context"] == {"fps": None}
+    # A non-finite value is still refused, naming it.
+    bad = json.dumps({"namespace": "n", "name": "e", "value": nan})
+    refused = client.post("/api/v1/events", content=bad, headers=headers)
+    assert refused.status_code == 400 and "found at value" in refused.text

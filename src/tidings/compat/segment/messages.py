@@ -46,6 +46,20 @@ class PersonUpdate:
     group_id: str | None = None
     previous_id: str | None = None
 
+    def link(self, links: dict[str, str]) -> None:
+        """Add the link this update makes to ``links`` (anonymous or previous id -> user
+        id), as :meth:`apply` makes it in the person tables."""
+        if self.kind == "identify" and self.user_id and self.anonymous_id:
+            if self.anonymous_id != self.user_id:
+                links[self.anonymous_id] = self.user_id
+        elif self.kind == "alias" and self.previous_id and self.user_id:
+            if self.previous_id == self.user_id:
+                return
+            for linked, user in list(links.items()):
+                if user == self.previous_id:
+                    links[linked] = self.user_id
+            links[self.previous_id] = self.user_id
+
     def apply(self, conn: Connection) -> None:
         """Write the update in the transaction of its request's events (a side write): a
         rejected request changes no person, and a retried one merges the same traits again,
@@ -60,9 +74,39 @@ class PersonUpdate:
 
 
 @dataclass(slots=True)
+class Dropped:
+    """A batch message left out, by its index, with what is wrong with it."""
+
+    index: int
+    errors: list[FieldError]
+
+
+@dataclass(slots=True)
 class Translated:
-    drafts: list[EventDraft]
-    updates: list[PersonUpdate]
+    """Each stored message's event with its person update, in the batch's order, and the
+    messages dropped."""
+
+    messages: list[tuple[EventDraft, PersonUpdate | None]]
+    dropped: list[Dropped]
+
+    @property
+    def drafts(self) -> list[EventDraft]:
+        return [event for event, _ in self.messages]
+
+    @property
+    def updates(self) -> list[PersonUpdate]:
+        return [update for _, update in self.messages if update is not None]
+
+    def attribute(self, stored: dict[str, str]) -> None:
+        """Give anonymous events the user their anonymous id is linked to: by ``stored``
+        (the links before this batch, anonymous id -> user id) and by the batch's own
+        identify and alias messages, each seen by the messages after it."""
+        links = dict(stored)
+        for event, update in self.messages:
+            if event.user_id is None and event.anonymous_id in links:
+                event.user_id = links[event.anonymous_id]
+            if update is not None:
+                update.link(links)
 
 
 class _Errors:
@@ -116,6 +160,13 @@ def _json(value: dict[str, Any], key: str, errors: _Errors) -> str | None:
         errors.add(key, "must not contain NUL characters")
         return None
     return text.decode()
+
+
+def storable(value: dict[str, Any], key: str) -> list[FieldError]:
+    """What keeps ``value`` (the object named ``key``) from being stored as JSON."""
+    errors = _Errors("")
+    _json(value, key, errors)
+    return errors.items
 
 
 def _time(msg: dict[str, Any], defaults: dict[str, Any], received: int, errors: _Errors) -> int:
@@ -286,18 +337,21 @@ def translate_all(
     max_event_bytes: int,
     prefix: str,
     defaults: dict[str, Any] | None = None,
+    drop_bad: bool = False,
 ) -> Translated:
-    """Translate a batch whole: any bad message rejects all of them.
+    """Translate messages in order. A bad message rejects all of them, or with ``drop_bad``
+    (a batch: Segment's SDKs drop a whole batch on a 400) is left out and named in
+    :attr:`Translated.dropped`.
 
     Raises:
         TooLarge: a message is over ``max_event_bytes`` of JSON.
-        Invalid: naming each bad message by index and field (``batch.3.event``).
+        Invalid: naming each bad message by index and field (``batch.3.event``), unless
+            ``drop_bad``.
     """
-    drafts: list[EventDraft] = []
-    updates: list[PersonUpdate] = []
+    done = Translated([], [])
     problems: list[FieldError] = []
     for index, msg in enumerate(messages):
-        draft, update, errors, big = translate(
+        event, update, errors, big = translate(
             msg,
             kind=kind,
             source_id=source_id,
@@ -309,13 +363,14 @@ def translate_all(
         )
         if big:
             raise TooLarge(f"{errors[0].field} {errors[0].message}")
+        if errors and drop_bad:
+            done.dropped.append(Dropped(index, errors))
+            continue
         problems.extend(errors)
-        if draft is not None:
-            drafts.append(draft)
-        if update is not None:
-            updates.append(update)
+        if event is not None:
+            done.messages.append((event, update))
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise Invalid(f"{first.field} {first.message}{more}", problems)
-    return Translated(drafts, updates)
+    return done

@@ -1,6 +1,8 @@
 """``DELETE /api/v1/events`` (admin): erase a person's events, or the events of a filter.
 
-``user_id`` and/or ``anonymous_id`` alone erase that person everywhere (GDPR erasure). Any
+``user_id`` and/or ``anonymous_id`` alone erase that person everywhere (GDPR erasure): with
+``user_id``, the events of every anonymous or previous id linked to the user too, in the
+transaction that removes the person record. Any
 of ``source``, ``namespace``, ``name``, ``session_id``, ``from``, ``to`` and
 ``prop.<key>=<value>`` (with ``user_id`` too, if wanted) deletes the matching events, matched
 as ``GET /api/v1/events`` matches them. Either way rollups are rebuilt in the same
@@ -14,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.core.erasure import erase_person
+from tidings.core.erasure import Erasure, erase_person
 from tidings.errors import Invalid
 from tidings.http.api.params import FILTER_KEYS, event_filter
 from tidings.http.deps import require_admin, runtime
@@ -39,7 +41,8 @@ def _check(params: dict[str, str]) -> None:
 
 async def erase_events(request: Request) -> Response:
     """Delete a person's events (and person record) or the events matching a filter;
-    answers ``{"deleted": n}`` (plus ``person_records`` for a person)."""
+    answers ``{"deleted": n}`` (plus ``person_records`` and ``ids``, the events erased per
+    id of the person, for a person)."""
     await require_admin(request)
     query = request.query_params
     params = dict(query.multi_items())
@@ -48,6 +51,7 @@ async def erase_events(request: Request) -> Response:
     filters = [k for k in params if k not in _PERSON]
     if not params:
         raise Invalid.field("user_id", "is required (or anonymous_id, or a filter)")
+    answer: Erasure | dict[str, int]
     if not filters:
         answer = await run_in_threadpool(
             erase_person, storage, params.get("user_id"), params.get("anonymous_id")

@@ -19,7 +19,7 @@ from tidings.core.ingest import Batch, ingest
 from tidings.core.query import event_dict, iter_all, page
 from tidings.errors import Invalid, TidingsError
 from tidings.http.api.params import event_filter, int_param
-from tidings.http.body import parse_json, read_body
+from tidings.http.body import parse_json_tolerant, read_body
 from tidings.http.deps import require_reader, runtime, source_for, write_key
 from tidings.http.responses import JSONBody
 from tidings.model.events import EventDraft, validate_event, validate_events
@@ -68,7 +68,11 @@ async def create_events(request: Request) -> Response:
     settings = rt.settings
     try:
         body = await read_body(request, settings.max_body_bytes)
-        data = parse_json(body)
+        # NaN and Infinity (Python's json writes them) are null inside these; a non-finite
+        # value stays a 400.
+        data = await parse_json_tolerant(
+            body, non_finite_inside=("properties", "context"), lists=("events",)
+        )
         source = await source_for(request, write_key(request, data))
         drafts = _drafts(data, source.id, settings.max_batch_events, settings.max_event_bytes)
         results = await ingest(rt.writer, Batch(drafts))
