@@ -178,7 +178,7 @@ def test_aggregation_type_names_match_in_any_case(
 
 
 @pytest.mark.usefixtures("fixture_data")
-@pytest.mark.parametrize("name", ["bogus", "median", "mean", "", " min", "p95", "ſum"])
+@pytest.mark.parametrize("name", ["bogus", "median", "mean", "", " min", "p95", "\u017fum"])
 def test_an_unknown_aggregation_type_is_the_average_as_the_original(
     client: TestClient, agg: dict[str, str], name: str
 ) -> None:

@@ -136,9 +136,7 @@ async def upsert_statistic(request: Request) -> Response:
     return answer({"statistic": statistic_out(write.row)})
 
 
-delete_statistic = _deleter(
-    "statistic_key", tables.delete_statistic, "Statistic", unknown_ok=True
-)
+delete_statistic = _deleter("statistic_key", tables.delete_statistic, "Statistic", unknown_ok=True)
 list_statistics = _lister("statistics", tables.list_statistics, statistic_out)
 read_statistic = _reader("statistic", tables.get_statistic, statistic_out, "Statistic")
 
