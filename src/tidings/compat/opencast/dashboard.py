@@ -1,6 +1,7 @@
 """The Opencast page: adopters with their latest statistics, totals, countries and versions.
 
-Adopter and statistic keys are capabilities, so the page never shows them (not even to admins).
+Adopter and statistic keys are capabilities, so the page never shows them (not even to admins);
+admins get edit and delete forms (admin.py) that name records by pseudonym.
 """
 
 from __future__ import annotations
@@ -42,4 +43,5 @@ def summary(storage: Storage) -> dict[str, Any]:
 @page()
 async def opencast(request: Request, who: Visitor) -> Response:
     data = await run_in_threadpool(summary, runtime(request).storage)
-    return render(request, "opencast.html", who, data=data, iso=to_iso)
+    # Admins' edit and delete forms name records by pseudonym (admin.py), never by key.
+    return render(request, "opencast.html", who, data=data, iso=to_iso, pseudonym=records.pseudonym)
