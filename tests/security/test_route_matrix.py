@@ -185,7 +185,7 @@ TABLE: dict[tuple[str, str], dict[str, str | int]] = {
     ("GET", "/opencast/adopter"): ADMIN_PAGE,
     **{
         ("POST", f"/opencast/{action}"): ADMIN_PAGE
-        for action in ("adopter", "adopter/delete", "statistic/delete")
+        for action in ("adopter", "adopter/delete", "statistic/delete", "record/delete")
     },
     ("GET", "/dashboard/data/overview"): PAGE_DATA,
     ("GET", "/dashboard/data/events"): PAGE_DATA,

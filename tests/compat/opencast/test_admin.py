@@ -145,13 +145,61 @@ def test_viewers_get_no_forms_and_cannot_post_them(
     log_in(client, *viewer)
     page = client.get("/opencast").text
     assert "/opencast/adopter" not in page and "/opencast/statistic/delete" not in page
+    assert "/opencast/record/delete" not in page
     token = csrf_of(page)
     assert client.get(f"/opencast/adopter?ref={ref}").status_code == 403
     posts = {
         "/opencast/adopter": {"ref": ref, "city": "X"},
         "/opencast/adopter/delete": {"ref": ref, "confirm": "yes"},
         "/opencast/statistic/delete": {"ref": ref, "adopter": ref, "confirm": "yes"},
+        "/opencast/record/delete": {"kind": "error_event", "ref": "1", "confirm": "yes"},
     }
     for path, fields in posts.items():
         assert client.post(path, data={"csrf": token, **fields}).status_code == 403, path
     assert len(_adopters(client, admin)) == 1 and len(_statistics(client, admin)) == 1
+
+
+def _post_record(client: TestClient, kind: str, body: dict[str, Any]) -> int:
+    answer = client.post(f"/api/1.0/{kind}", json=body)
+    assert answer.status_code == 200, answer.text
+    record_id: int = answer.json()["id"]
+    return record_id
+
+
+def test_admin_deletes_one_statistics_report_or_error_event_after_confirming(
+    client: TestClient, admin: tuple[str, str], registered: tuple[dict[str, Any], Any]
+) -> None:
+    key = registered[0]["adopter_key"]
+    report = {"from_date": "2019-01-01", "opencast_version": "6.2", "adopter_key": key}
+    first = _post_record(client, "statistics_report", {**report, "to_date": "2019-01-31"})
+    kept = _post_record(client, "statistics_report", {**report, "to_date": "2019-02-28"})
+    error = _post_record(
+        client,
+        "error_event",
+        {
+            "timestamp": "2019-02-24T12:34:56+0100",
+            "adopter_key": key,
+            "error_type": "workflow_failed",
+            "data": "stack trace",
+            "opencast_version": "6.2",
+        },
+    )
+    log_in(client, *admin)
+    page = client.get("/opencast").text
+    assert 'id="oc-reports"' in page and 'id="oc-errors"' in page
+    assert key not in page
+    token = csrf_of(page)
+    for kind, record_id in (("statistics_report", first), ("error_event", error)):
+        fields = {"csrf": token, "kind": kind, "ref": str(record_id)}
+        asked = client.post("/opencast/record/delete", data=fields)
+        assert asked.status_code == 200 and "Are you sure?" in asked.text
+        assert client.get(f"/api/1.0/{kind}/{record_id}", auth=admin).status_code == 200
+        done = client.post("/opencast/record/delete", data={**fields, "confirm": "yes"})
+        assert done.status_code == 200  # the Opencast page, after the redirect
+        assert client.get(f"/api/1.0/{kind}/{record_id}", auth=admin).status_code == 404
+    remaining = client.get("/api/1.0/statistics_report", auth=admin).json()
+    assert [r["id"] for r in remaining] == [kept]
+    # A report id does not name an error event, and unknown ids are 404.
+    wrong = {"csrf": token, "kind": "error_event", "ref": str(kept), "confirm": "yes"}
+    assert client.post("/opencast/record/delete", data=wrong).status_code == 404
+    assert client.get(f"/api/1.0/statistics_report/{kept}", auth=admin).status_code == 200

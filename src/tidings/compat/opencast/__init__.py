@@ -56,4 +56,5 @@ ROUTES: list[Entry] = [
     Route("/opencast/adopter", admin.save_adopter, methods=["POST"]),
     Route("/opencast/adopter/delete", admin.delete_adopter, methods=["POST"]),
     Route("/opencast/statistic/delete", admin.delete_statistic, methods=["POST"]),
+    Route("/opencast/record/delete", admin.delete_record, methods=["POST"]),
 ]

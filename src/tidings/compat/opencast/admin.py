@@ -1,12 +1,15 @@
-"""Admin edits on the Opencast page: change or delete an adopter, delete a statistic.
+"""Admin edits on the Opencast page: change or delete an adopter, delete a statistic, a
+statistics report or an error event.
 
 Pages name records by their pseudonyms (records.pseudonym), never by their keys: a key lets
 whoever holds it act as the adopter, and a page's HTML may end up in a browser cache. The
 server maps a pseudonym back to its key. The writes are the API routes' own storage calls:
 ``update_adopter`` (as ``PUT /api/1.0/adopter/<key>``), ``delete_adopter`` (as
 ``DELETE /api/1.0/adopter``, which also removes the adopter's statistics) and
-``delete_statistic`` (as ``DELETE /api/1.0/statistic``). Deleting asks first: the first post
-answers a confirmation page, whose form posts again with ``confirm=yes``.
+``delete_statistic`` (as ``DELETE /api/1.0/statistic``). Statistics reports and error events
+are core events (records.py), so they go the way ``DELETE /api/v1/events`` deletes events,
+rollups rebuilt; being events, they are deleted, not edited. Deleting asks first: the first
+post answers a confirmation page, whose form posts again with ``confirm=yes``.
 
 The adopter's contact person (name, email, contact consent) is part of its record, so editing
 the adopter is also where that person's data is corrected or cleared.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -28,10 +32,16 @@ from tidings.http.dashboard.auth import Visitor
 from tidings.http.dashboard.edits import admin_form
 from tidings.http.dashboard.render import page, render
 from tidings.http.deps import runtime
+from tidings.model.records import EventFilter
 from tidings.model.timeparse import to_iso
 from tidings.storage.base import Storage
 
 BACK = "/opencast"
+#: The generation A records kept as core events, and the properties that tell one apart.
+RECORD_KINDS = {
+    "statistics_report": ("from_date", "to_date", "opencast_version"),
+    "error_event": ("timestamp", "error_type", "opencast_version"),
+}
 #: How a three-state (unknown, yes, no) field is posted, and what it stores.
 _CHOICES = {"": None, "true": True, "false": False}
 
@@ -146,4 +156,44 @@ async def delete_statistic(request: Request, who: Visitor) -> Response:
         question = "Delete this statistic and its hosts? The adopter stays."
         return _confirm(request, who, form, question)
     await run_in_threadpool(tables.delete_statistic, storage.engine, key)
+    return RedirectResponse(BACK, status_code=303)
+
+
+def _record_filter(storage: Storage, kind: str, ref: str) -> EventFilter:
+    """The narrowest event filter for record ``ref`` (an event id) of ``kind``: its adopter,
+    its instant and its identifying properties. A copy identical in all of them is the same
+    record to every reader (only the id differs), and goes with it."""
+    if kind not in RECORD_KINDS or not ref.isdigit():
+        raise NotFound("No such statistics report or error event.")
+    wanted = tables.RecordQuery(name=kind, event_id=int(ref))
+    found = tables.opencast_events(storage.engine, records.source_id(storage), wanted)
+    if not found:
+        raise NotFound("No such statistics report or error event; it may have been deleted.")
+    record = found[0]
+    shown = orjson.loads(record.properties or "{}")
+    props = tuple(
+        (name, str(shown[name])) for name in RECORD_KINDS[kind] if shown.get(name) is not None
+    )
+    return EventFilter(
+        source=records.SOURCE,
+        namespace=records.NAMESPACE,
+        names=(kind,),
+        user_id=record.adopter_key,
+        from_us=record.timestamp,
+        to_us=record.timestamp + 1,
+        props=props,
+    )
+
+
+@page(admin=True)
+async def delete_record(request: Request, who: Visitor) -> Response:
+    """``POST /opencast/record/delete``: ask, then delete a statistics report or error event."""
+    form = await admin_form(request, who)
+    storage = runtime(request).storage
+    kind = form.get("kind", "")
+    flt = await run_in_threadpool(_record_filter, storage, kind, form.get("ref", ""))
+    if form.get("confirm") != "yes":
+        noun = kind.replace("_", " ")
+        return _confirm(request, who, form, f"Delete this {noun}?")
+    await run_in_threadpool(storage.delete_events, flt)
     return RedirectResponse(BACK, status_code=303)

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.compat.opencast import records
-from tidings.compat.opencast.store import STATISTIC_COUNTS
+from tidings.compat.opencast.store import STATISTIC_COUNTS, RecordQuery
 from tidings.http.dashboard.auth import Visitor
 from tidings.http.dashboard.render import page, render
 from tidings.http.deps import runtime
@@ -22,6 +22,16 @@ from tidings.storage.base import Storage
 
 #: Adopters one page lists; the totals cover the same adopters.
 PAGE = 200
+#: Statistics reports and error events one page lists (the newest).
+RECORDS = 50
+
+
+def _records(storage: Storage, name: str) -> list[dict[str, Any]]:
+    """Generation A's records, newest first; rows name adopters by pseudonym. Without the
+    ``opencast`` source there are none, and a page view must not create it."""
+    if records.SOURCE not in storage.source_names().values():
+        return []
+    return records.records(storage, RecordQuery(name, limit=RECORDS))
 
 
 def summary(storage: Storage) -> dict[str, Any]:
@@ -37,6 +47,9 @@ def summary(storage: Storage) -> dict[str, Any]:
         "totals": totals,
         "countries": records.adopters_per_country(storage),
         "versions": records.statistics_per_version(storage),
+        "reports": _records(storage, "statistics_report"),
+        "errors": _records(storage, "error_event"),
+        "names": {records.pseudonym(a["adopter_key"]): a["organisation_name"] for a in adopters},
     }
 
 
