@@ -172,7 +172,9 @@ TABLE: dict[tuple[str, str], dict[str, str | int]] = {
     ("OPTIONS", "/sessions/stop"): OPEN,
     ("OPTIONS", "/events"): OPEN,
     # dashboard
-    ("GET", "/"): PAGE,
+    # The matrix has a Microticks consumer, so strangers get the Microticks page at / and
+    # sessions the overview (compat/microticks/home.py; without one it is PAGE).
+    ("GET", "/"): OPEN,
     ("GET", "/login"): OPEN,
     ("POST", "/login"): OPEN,
     ("POST", "/logout"): PAGE,
@@ -180,6 +182,11 @@ TABLE: dict[tuple[str, str], dict[str, str | int]] = {
     ("GET", "/explore.csv"): PAGE,
     ("GET", "/live"): PAGE,
     ("GET", "/opencast"): PAGE,
+    ("GET", "/opencast/adopter"): ADMIN_PAGE,
+    **{
+        ("POST", f"/opencast/{action}"): ADMIN_PAGE
+        for action in ("adopter", "adopter/delete", "statistic/delete", "record/delete")
+    },
     ("GET", "/dashboard/data/overview"): PAGE_DATA,
     ("GET", "/dashboard/data/events"): PAGE_DATA,
     ("GET", "/dashboard/data/live"): PAGE_DATA,
@@ -251,7 +258,7 @@ def _request(
             headers.pop("Authorization", None)
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         body = urlencode(form).encode()
-    elif template.startswith(("/admin/", "/logout")) and method == "POST":
+    elif template.startswith(("/admin/", "/logout", "/opencast/")) and method == "POST":
         form = {}
         if kind in creds.sessions:
             form["csrf"] = creds.sessions[kind][1]

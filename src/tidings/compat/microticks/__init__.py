@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.compat.microticks import dashboard, routes
+from tidings.compat.microticks import dashboard, home, routes
 from tidings.http.dashboard import auth as dashboard_auth
 from tidings.http.dashboard import pages as dashboard_pages
 from tidings.http.routing import Entry, endpoint
@@ -26,6 +26,8 @@ async def sessions_page_or_api(request: Request) -> Response:
 
 
 ROUTES: list[Entry] = [
+    # The dashboard's overview, or the Microticks self-documentation page (home.py)
+    endpoint("/", home.home, "GET"),
     endpoint("/sessions", routes.create_session, "POST"),
     endpoint("/sessions", sessions_page_or_api, "GET"),
     endpoint("/sessions/stop", routes.stop_session, "POST"),

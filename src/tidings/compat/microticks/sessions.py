@@ -92,6 +92,11 @@ def list_consumers(storage: Storage, *, include_inactive: bool = False) -> list[
     return db.list_consumers(storage.engine, include_inactive=include_inactive)
 
 
+def has_active_consumer(storage: Storage) -> bool:
+    """Whether Microticks clients can start sessions here (an active consumer exists)."""
+    return db.has_active_consumer(storage.engine)
+
+
 def delete_consumer(storage: Storage, name: str) -> bool:
     """Deactivate a consumer (its key then gets "Consumer is not active."); False when no
     active consumer has this name. Its events and sessions stay."""

@@ -159,6 +159,13 @@ def list_consumers(engine: Engine, *, include_inactive: bool = False) -> list[Co
         return [Consumer(*row) for row in conn.execute(query).all()]
 
 
+def has_active_consumer(engine: Engine) -> bool:
+    """Whether any consumer may start sessions: reads one row at most."""
+    query = select(consumers.c.id).where(consumers.c.deleted_at.is_(None)).limit(1)
+    with engine.connect() as conn:
+        return conn.execute(query).first() is not None
+
+
 def delete_consumer(engine: Engine, name: str) -> bool:
     """Soft delete: the key then gets "not active"; the source frees its name, events stay."""
     deleted = now_us()

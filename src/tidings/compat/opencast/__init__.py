@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from tidings.compat.opencast import current, dashboard, legacy
+from tidings.compat.opencast import admin, current, dashboard, legacy
 from tidings.http import cors
 from tidings.http.routing import Entry, endpoint
 
@@ -52,4 +52,9 @@ ROUTES: list[Entry] = [
     *(endpoint(path, cors.opencast_preflight, "OPTIONS") for path in CORS_PATHS),
     # The dashboard's Opencast page
     Route("/opencast", dashboard.opencast, methods=["GET"]),
+    Route("/opencast/adopter", admin.edit_adopter, methods=["GET"]),
+    Route("/opencast/adopter", admin.save_adopter, methods=["POST"]),
+    Route("/opencast/adopter/delete", admin.delete_adopter, methods=["POST"]),
+    Route("/opencast/statistic/delete", admin.delete_statistic, methods=["POST"]),
+    Route("/opencast/record/delete", admin.delete_record, methods=["POST"]),
 ]

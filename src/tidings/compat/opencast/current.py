@@ -48,13 +48,21 @@ async def _keyed_body(request: Request, field: str) -> tuple[dict[str, Any], str
     return data, opencast.key(data, field)
 
 
-def _deleter(field: str, remove: Callable[[Engine, str], bool], label: str) -> Handler:
-    """``DELETE`` with the record's key in a JSON body; open, like the upsert."""
+def _deleter(
+    field: str, remove: Callable[[Engine, str], bool], label: str, *, unknown_ok: bool = False
+) -> Handler:
+    """``DELETE`` with the record's key in a JSON body; open, like the upsert.
+
+    ``unknown_ok``: an unknown key still answers ``{"deleted": key}``, as the registration
+    server did for statistics (Opencast deregisters an adopter that never sent any, and logs
+    anything but a 2xx as a failure).
+    """
 
     @opencast_route
     async def delete(request: Request) -> Response:
         _, key = await _keyed_body(request, field)
-        if not await run_in_threadpool(remove, runtime(request).storage.engine, key):
+        removed = await run_in_threadpool(remove, runtime(request).storage.engine, key)
+        if not removed and not unknown_ok:
             raise not_found(label, key)
         return answer({"deleted": key})
 
@@ -128,7 +136,7 @@ async def upsert_statistic(request: Request) -> Response:
     return answer({"statistic": statistic_out(write.row)})
 
 
-delete_statistic = _deleter("statistic_key", tables.delete_statistic, "Statistic")
+delete_statistic = _deleter("statistic_key", tables.delete_statistic, "Statistic", unknown_ok=True)
 list_statistics = _lister("statistics", tables.list_statistics, statistic_out)
 read_statistic = _reader("statistic", tables.get_statistic, statistic_out, "Statistic")
 

@@ -8,10 +8,11 @@ events of that namespace and name from every source. Errors use that API's shape
 Kept from the original: scopes (``write`` to track, ``aggregation`` to aggregate; safe
 methods on ``/api/track/`` need ``read`` and then get 405), inclusive UNIX-second bounds,
 Monday weeks, ``none`` grouping by exact timestamp, ``aggregatedTimestamp`` = earliest event
-in the bucket, ``avg`` by default, key order ``value``, ``aggregatedTimestamp``.
-Fixed (api.md 3.4): ascending buckets, one bound alone is honoured, bad bounds/granularity/
-aggregationType give 400, ``sum`` and ``count`` exist, ``value`` may be any finite number,
-bounds are UTC (the original used the server's local time zone).
+in the bucket, key order ``value``, ``aggregatedTimestamp``, and ``avg`` for an absent or
+unknown ``aggregationType`` (any string reached that fallback, so any client may rely on it).
+Fixed (api.md 3.4): ascending buckets, one bound alone is honoured, bad bounds/granularity
+give 400, ``aggregationType`` names match in any case, ``sum`` and ``count`` exist, ``value``
+may be any finite number, bounds are UTC (the original used the server's local time zone).
 """
 
 from __future__ import annotations
@@ -260,6 +261,17 @@ def _choice(params: Any, key: str, default: str, allowed: tuple[str, ...]) -> st
     return str(value)
 
 
+def aggregation_type(raw: str | None) -> str:
+    """The function asked for: a known name in any case, else ``avg`` as the original did.
+
+    The original fell back to the average for every value it did not know (``AVG``, ``mean``,
+    an empty value...), so a client may rely on that for any string; none is refused.
+    """
+    name = (raw or "").lower()
+    # ASCII only: Unicode case folding must not turn a look-alike into a function name.
+    return name if name.isascii() and name in FUNCTIONS else "avg"
+
+
 async def aggregate_events(request: Request) -> Response:
     """Buckets of one namespace/name, each ``{"value", "aggregatedTimestamp"}``, ascending."""
     try:
@@ -268,7 +280,7 @@ async def aggregate_events(request: Request) -> Response:
         ts_min = _bound(params, "tsMin")
         ts_max = _bound(params, "tsMax")
         granularity = _choice(params, "granularity", "none", GRANULARITIES)
-        fn = _choice(params, "aggregationType", "avg", FUNCTIONS)
+        fn = aggregation_type(params.get("aggregationType"))
         buckets = await run_in_threadpool(
             exact_buckets,
             runtime(request).storage,

@@ -12,14 +12,13 @@ from tidings.http.dashboard import admin, credentials, data, pages
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 ROUTES: list[BaseRoute] = [
-    Route("/", pages.show_overview, methods=["GET"]),
     Route("/login", pages.login_form, methods=["GET"]),
     Route("/login", pages.login, methods=["POST"]),
     Route("/logout", pages.logout, methods=["POST"]),
     Route("/explore", pages.explore, methods=["GET"]),
     Route("/explore.csv", pages.explore_csv, methods=["GET"]),
     Route("/live", pages.live, methods=["GET"]),
-    # GET /sessions, /opencast and /admin/consumers are routed by their compat slices.
+    # GET /, /sessions, /opencast and /admin/consumers are routed by their compat slices.
     Route("/dashboard/data/overview", data.overview_data, methods=["GET"]),
     Route("/dashboard/data/events", data.tail_events, methods=["GET"]),
     Route("/dashboard/data/live", data.live_events, methods=["GET"]),
