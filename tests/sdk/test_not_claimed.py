@@ -2,8 +2,8 @@
 port is complete and says why each is absent. Each case names the behaviour the library tests.
 
 Tidings' SDK forwards events to a Tidings server (``HTTPBackend``) or a logger; storing in
-MongoDB, forwarding to Segment, publishing to an event bus and sending through Celery tasks
-are the jobs of those systems' own backends.
+MongoDB, forwarding to Segment or AWS Kinesis, publishing to an event bus and sending through
+Celery tasks are the jobs of those systems' own backends.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ WHY = {
     "segment": "Tidings ships no Segment forwarding backend",
     "event bus": "Tidings ships no event bus backend or signal handler",
     "celery": "Tidings ships no Celery task backend: HTTPBackend batches in its own thread",
+    "kinesis": "Tidings ships no AWS Kinesis backend: events are sent to the Tidings server",
 }
 
 CASES = [
@@ -33,6 +34,7 @@ CASES = [
     ("event bus", "each event is emitted as a tracking-log signal"),
     ("event bus", "a log received from the bus reaches the event bus router's backends"),
     ("event bus", "a log from the same process, or dropped by a processor, is skipped"),
+    ("kinesis", "each event is put on the configured stream as one JSON record"),
 ]
 
 

@@ -126,7 +126,16 @@ def _erase_events() -> dict[str, Any]:
             param("anonymous_id", "Delete every event with this anonymous id."),
         ],
         "responses": {
-            "200": json_answer("How many events were deleted.", obj(deleted=INTEGER)),
+            "200": json_answer(
+                "How many events were deleted. Erasing a person (`user_id` or `anonymous_id`) "
+                "also says how many person records went and, per id of the person (the user "
+                "id and every anonymous or previous id linked to it), how many events.",
+                obj(
+                    deleted=INTEGER,
+                    person_records=INTEGER,
+                    ids={"type": "object", "additionalProperties": INTEGER},
+                ),
+            ),
             **ERRORS,
         },
     }

@@ -183,7 +183,9 @@ class EventEngine(Generic[C]):
                 )
                 for message_id, event_id in rows:
                     found[(source_id, str(message_id))] = int(event_id)
-        for some in self._parts(list(wanted.derived)):
+        # No query at all without derived ids: PostgreSQL's one-array part would otherwise
+        # ask once per batch, and a prepared generic plan may scan for an empty array.
+        for some in self._parts(list(wanted.derived)) if wanted.derived else ():
             clause, params = self._in_values("id", some)
             rows = conn.execute(
                 f"SELECT id, source_id, received_at FROM events"
