@@ -80,7 +80,7 @@ class EventEngine(Generic[C]):
 
     @abstractmethod
     def _parts(self, items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-        """``items`` in the pieces one list match may hold."""
+        """``items`` in the pieces one list match may hold; none when there are no items."""
 
     @abstractmethod
     def _in_ids(self, column: str, ids: Sequence[int]) -> tuple[str, list[object]]:
@@ -183,9 +183,7 @@ class EventEngine(Generic[C]):
                 )
                 for message_id, event_id in rows:
                     found[(source_id, str(message_id))] = int(event_id)
-        # No query at all without derived ids: PostgreSQL's one-array part would otherwise
-        # ask once per batch, and a prepared generic plan may scan for an empty array.
-        for some in self._parts(list(wanted.derived)) if wanted.derived else ():
+        for some in self._parts(list(wanted.derived)):
             clause, params = self._in_values("id", some)
             rows = conn.execute(
                 f"SELECT id, source_id, received_at FROM events"

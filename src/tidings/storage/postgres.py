@@ -255,7 +255,8 @@ class PostgresStorage(EventEngine[_Conn], Maintenance, DayStats, EntityTables, S
             return conn.execute(sql, params).fetchall()
 
     def _parts(self, items: Sequence[_T]) -> list[Sequence[_T]]:
-        return [items]  # one array parameter holds any number
+        # One array parameter holds any number; none at all needs no query.
+        return [items] if items else []
 
     def _in_ids(self, column: str, ids: Sequence[int]) -> tuple[str, list[object]]:
         return self._in_values(column, ids)

@@ -3,18 +3,14 @@ page."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, and_
 
+from tidings.storage.rows import update_rows
 from tidings.storage.schema import sources
 
 
 def set_source_retention(engine: Engine, name: str, days: int | None) -> bool:
     """Set (None: clear, so the global setting applies) a live source's retention; False when
     there is no such source."""
-    with engine.begin() as conn:
-        result = conn.execute(
-            update(sources)
-            .where(sources.c.name == name, sources.c.deleted_at.is_(None))
-            .values(retention_days=days)
-        )
-    return result.rowcount > 0
+    live = and_(sources.c.name == name, sources.c.deleted_at.is_(None))
+    return update_rows(engine, sources, live, retention_days=days)
