@@ -15,6 +15,7 @@ from tidings.compat.openslides.live import SystemLive
 from tidings.config import Settings
 from tidings.core.auth import Authenticator
 from tidings.core.bootstrap import ensure_admin
+from tidings.core.event_sql import LoadedEvents
 from tidings.core.ingest import AfterCommit
 from tidings.core.live import Hub
 from tidings.core.ratelimit import Buckets, MemoryBuckets, RateLimiter
@@ -116,6 +117,7 @@ def create_app(settings: Settings) -> HotPath:
             auth=Authenticator(storage),
             metrics=metrics,
             limiter=limiter,
+            event_sql=LoadedEvents(storage),
         )
         try:
             yield

@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from tidings.config import Settings
 from tidings.core.auth import Authenticator, Principal, secret_hash
+from tidings.core.event_sql import EventSQL
 from tidings.core.ratelimit import RateLimiter
 from tidings.core.store import Storage
 from tidings.core.writer import Writer
@@ -31,6 +32,8 @@ class Runtime:
     auth: Authenticator
     metrics: Metrics
     limiter: RateLimiter | None = None
+    #: Where the analytics questions (breakdowns, funnels, retention, web, people) run their SQL.
+    event_sql: EventSQL | None = None
 
 
 _RUNTIME = "tidings.runtime"
