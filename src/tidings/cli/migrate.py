@@ -16,7 +16,10 @@ from tidings.errors import TidingsError
 def migrate_data(from_url: str, to_url: str) -> None:
     """Copy all data between databases (SQLite <-> PostgreSQL), then verify it by row counts
     and rollup totals."""
-    with storage_at(from_url, "--from") as source, storage_at(to_url, "--to") as target:
+    with (
+        storage_at(from_url, "--from") as source,
+        storage_at(to_url, "--to", create=True) as target,
+    ):
         with progress(transfer.total_rows(source), "copying") as advance:
             try:
                 copied = transfer.copy_all(source, target, advance)

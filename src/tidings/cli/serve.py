@@ -19,7 +19,7 @@ def _prepare(settings: Settings) -> Settings:
     """Migrate, create the admin on first start and fix the secret key, once, before any
     worker starts: so N workers do not race to migrate or to print N passwords."""
     os.makedirs(settings.data_dir, exist_ok=True)
-    with opened_storage(settings) as storage:
+    with opened_storage(settings, create=True) as storage:
         generated = ensure_admin(storage, settings.admin_password)
     if generated:
         click.echo(
