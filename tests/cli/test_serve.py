@@ -26,3 +26,23 @@ def test_served_process_acknowledges_and_keeps_events_across_restart(tmp_path: P
         server.start()
         listed = httpx.get(f"{server.url}/api/v1/events", auth=server.admin).json()
         assert len(listed["events"]) == 3
+
+
+def test_the_login_url_and_first_password_come_after_the_server_listens(tmp_path: Path) -> None:
+    env = {"TIDINGS_ADMIN_PASSWORD": "", "TIDINGS_LOG_LEVEL": "info"}
+    with running_server(tmp_path / "data", env) as server:
+        log = server.log.read_text()
+    listening = log.index("Uvicorn running on")
+    banner = log.index(f"log in at {server.url}/login")
+    password = log.index("Created user 'admin' with password: ")
+    assert listening < banner < password
+
+
+def test_the_banner_names_an_address_a_browser_can_open() -> None:
+    from tidings.cli.serve import login_banner
+    from tidings.config import Settings
+
+    shown = login_banner(Settings(host="0.0.0.0", port=9000), "pw-123")
+    assert shown.splitlines()[0].endswith("http://127.0.0.1:9000/login")
+    assert "with password: pw-123" in shown
+    assert login_banner(Settings(host="::1"), None).endswith("http://[::1]:8000/login")

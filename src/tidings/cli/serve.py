@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,20 +16,61 @@ from tidings.cli.common import fail, opened_storage, settings_from
 from tidings.config import Settings, redact_url
 from tidings.core.bootstrap import ensure_admin, secret_key
 
+if TYPE_CHECKING:
+    import uvicorn
 
-def _prepare(settings: Settings) -> Settings:
+
+def _prepare(settings: Settings) -> tuple[Settings, str | None]:
     """Migrate, create the admin on first start and fix the secret key, once, before any
-    worker starts: so N workers do not race to migrate or to print N passwords."""
+    worker starts: so N workers do not race to migrate or to print N passwords. Returns the
+    settings and the admin's generated password (None when no admin was created now)."""
     os.makedirs(settings.data_dir, exist_ok=True)
     with opened_storage(settings, create=True) as storage:
         generated = ensure_admin(storage, settings.admin_password)
-    if generated:
-        click.echo(
-            f"Created user 'admin' with password: {generated}\n"
-            "It is shown only this once; change it with `tidings user set-password admin`.",
-            err=True,
-        )
-    return settings.replace(secret_key=secret_key(settings.data_dir, settings.secret_key))
+    return settings.replace(
+        secret_key=secret_key(settings.data_dir, settings.secret_key)
+    ), generated
+
+
+def _admin_lines(generated: str | None) -> list[str]:
+    if not generated:
+        return []
+    return [
+        f"Created user 'admin' with password: {generated}",
+        "It is shown only this once; change it with `tidings user set-password admin`.",
+    ]
+
+
+def login_banner(settings: Settings, generated: str | None) -> str:
+    """What a person starting the server needs to see: where to log in and, on the first
+    start, the admin's password."""
+    host = settings.host
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - read, not bound
+        host = "127.0.0.1"  # a wildcard address is not something a browser can open
+    if ":" in host:
+        host = f"[{host}]"
+    lines = [
+        f"Tidings is running: log in at http://{host}:{settings.port}/login",
+        *_admin_lines(generated),
+    ]
+    return "\n".join(lines)
+
+
+def _run_announcing(config: uvicorn.Config, banner: str) -> bool:
+    """Run one server process and print the login banner once its socket listens: the last
+    lines of the start-up output, where they are seen, not lost among install messages.
+    Returns whether the server started."""
+    import uvicorn
+
+    class Announcing(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                click.echo(banner, err=True)
+
+    server = Announcing(config)
+    server.run()
+    return server.started
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
@@ -38,7 +81,9 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create the data directory and database, and the admin user."""
-    settings = _prepare(settings_from(ctx))
+    settings, generated = _prepare(settings_from(ctx))
+    for line in _admin_lines(generated):
+        click.echo(line, err=True)
     click.echo(f"database ready at {redact_url(settings.resolved_database_url)}")
 
 
@@ -55,7 +100,8 @@ def serve(
     workers: int | None,
     log_level: str | None,
 ) -> None:
-    """Run the HTTP server (migrating the database first)."""
+    """Run the HTTP server (migrating the database first; creating the data directory,
+    database and admin user on the first start)."""
     import uvicorn
 
     from tidings.app import create_app
@@ -63,7 +109,8 @@ def serve(
     from tidings.http.coalesce import CoalescingHttpToolsProtocol
 
     settings = settings_from(ctx, host=host, port=port, workers=workers, log_level=log_level)
-    settings = _prepare(settings)
+    settings, generated = _prepare(settings)
+    banner = login_banner(settings, generated)
     if settings.workers > 1 and settings.bus_url.startswith("memory://"):
         # Each worker has its own in-process bus: a live stream would miss other workers' events.
         click.echo(
@@ -88,8 +135,12 @@ def serve(
     signal.signal(signal.SIGINT, _exit_cleanly)
     tune_for_server()
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        config = uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+        if not _run_announcing(config, banner):
+            sys.exit(3)  # as uvicorn.run: the server could not start (say, the port is taken)
         return
+    # Several workers: the supervisor has no hook once they listen; say it before them.
+    click.echo(banner, err=True)
     # Worker processes import ``tidings.asgi:app``, which reads settings from the
     # environment: hand every resolved setting over that way.
     for name, value in vars(settings).items():
