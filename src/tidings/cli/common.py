@@ -162,16 +162,6 @@ def time_option(value: str | None, option: str) -> int | None:
         fail(f"{option}: {exc}", 2)
 
 
-@contextmanager
-def progress(length: int | None, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr, when it is a terminal and the work's length is known."""
-    if length is None or not sys.stderr.isatty():
-        yield lambda done: None
-        return
-    with click.progressbar(length=length, label=label, file=sys.stderr, show_eta=True) as bar:
-        yield bar.update
-
-
 Rows = Callable[[Storage], list[dict[str, Any]]]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import click
 
-from tidings.cli.common import fail, progress, storage_at
+from tidings.cli.common import fail, storage_at
+from tidings.cli.progress import progress
 from tidings.core import transfer
 from tidings.errors import TidingsError
 
