@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tidings.cli.backup import backup, restore
 from tidings.cli.bench import bench
 from tidings.cli.clients import client
 from tidings.cli.common import global_options, main
@@ -27,6 +28,8 @@ main.add_command(migrate_data)
 main.add_command(prune)
 main.add_command(seal)
 main.add_command(erase)
+main.add_command(backup)
+main.add_command(restore)
 main.add_command(consumer)
 main.add_command(bench)
 global_options(main)
