@@ -221,11 +221,11 @@ def test_prune_follows_source_and_global_retention(
 
 def test_erase_by_user_id(runner: CliRunner, storage: Storage) -> None:
     _fill(storage, 8)
-    result = runner.invoke(main, ["erase", "--user-id", "u1", "--json"])
+    result = runner.invoke(main, ["erase", "--user-id", "u1", "--json", "--yes"])
     assert json.loads(result.stdout) == {"deleted": 2, "person_records": 0, "ids": {"u1": 2}}
     assert all(e.user_id != "u1" for e in storage.list_events(EventFilter(), 0, 100))
     assert runner.invoke(main, ["erase"]).exit_code == 2
-    said = runner.invoke(main, ["erase", "--user-id", "u2"]).stdout
+    said = runner.invoke(main, ["erase", "--user-id", "u2", "--yes"]).stdout
     assert said == "erased 2 events (u2: 2) and 0 person records\n"
 
 
@@ -233,13 +233,13 @@ def test_erase_by_filters_deletes_only_the_matching_events(
     runner: CliRunner, storage: Storage
 ) -> None:
     _fill(storage, 12)  # names: view at i % 3 == 0, buy otherwise; users u0..u3
-    result = runner.invoke(main, ["erase", "--name", "view", "--user-id", "u0", "--json"])
+    result = runner.invoke(main, ["erase", "--name", "view", "--user-id", "u0", "--json", "-y"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"deleted": 1}  # i = 0 (i = 12 is out of range)
-    result = runner.invoke(main, ["erase", "--prop", "i=5", "--json"])
+    result = runner.invoke(main, ["erase", "--prop", "i=5", "--json", "-y"])
     assert json.loads(result.stdout) == {"deleted": 1}
     until = T0 + 2 * 3_600_000_000  # i < 2: i = 0 already gone, so only i = 1
-    result = runner.invoke(main, ["erase", "--to", str(until), "--json"])
+    result = runner.invoke(main, ["erase", "--to", str(until), "--json", "-y"])
     assert json.loads(result.stdout) == {"deleted": 1}
     left = sorted(
         json.loads(e.properties or "{}")["i"] for e in storage.list_events(EventFilter(), 0, 100)

@@ -256,21 +256,22 @@ class Storage(ABC):
 
     @abstractmethod
     def erase_linked(
-        self, user_id: str | None = None, anonymous_id: str | None = None
+        self, user_id: str | None = None, anonymous_id: str | None = None, dry_run: bool = False
     ) -> tuple[dict[str, int], int]:
         """Erase a person in one transaction: the events of ``user_id``, of every id linked
         to it by identify or alias (those naming no other user) and of ``anonymous_id``,
         with their rollup buckets rebuilt, and the person record of ``user_id`` (traits,
         links, group memberships). Returns the events deleted per id (every id of the
         person, zeros included; an event counts under its user id if it is the person's,
-        else its anonymous id) and the person-record rows removed."""
+        else its anonymous id) and the person-record rows removed. ``dry_run``: count
+        them the same way and change nothing."""
 
     @abstractmethod
-    def delete_events(self, flt: EventFilter) -> int:
+    def delete_events(self, flt: EventFilter, dry_run: bool = False) -> int:
         """Delete the events matching ``flt`` (stream, time, user, session and property
         filters, the latter matched as :meth:`list_events` matches them; never with no filter
         at all: ValueError) and keep every rollup tier consistent, in one transaction.
-        Returns events deleted."""
+        Returns events deleted (``dry_run``: the events that would be, nothing changed)."""
 
     def reset_sequences(self) -> None:  # noqa: B027 - optional hook; most engines need none
         """After rows were copied in with their ids: make new ids start past them."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from tidings.model.records import EventFilter, Stream
 from tidings.storage import persons
@@ -28,6 +28,8 @@ DAY_US = TIERS[-1][1]
 class Maintenance:
     """Mixin implementing :meth:`Storage.prune_events`, :meth:`Storage.erase_person`,
     :meth:`Storage.erase_linked` and :meth:`Storage.delete_events`."""
+
+    engine: Engine
 
     @abstractmethod
     def _write_tx(self) -> AbstractContextManager[Connection]: ...
@@ -95,7 +97,7 @@ class Maintenance:
         return len(hits)
 
     def erase_linked(
-        self, user_id: str | None = None, anonymous_id: str | None = None
+        self, user_id: str | None = None, anonymous_id: str | None = None, dry_run: bool = False
     ) -> tuple[dict[str, int], int]:
         with self._write_tx() as conn:
             linked = persons.linked_ids(conn, user_id) if user_id is not None else []
@@ -119,6 +121,8 @@ class Maintenance:
             for _stream, _ts, user, anonymous in hits:
                 key = user if user in counts and user else anonymous
                 counts[key] = counts.get(key, 0) + 1
+            if dry_run:
+                return counts, persons.records_of(conn, user_id) if user_id is not None else 0
             _erase(conn, where, [(s, ts) for s, ts, _u, _a in hits], self._mark_high_water)
             records = persons.forget_in(conn, user_id) if user_id is not None else 0
         self._after_delete()
@@ -145,11 +149,14 @@ class Maintenance:
             raise ValueError("deleting every event needs at least one filter")
         return conds
 
-    def delete_events(self, flt: EventFilter) -> int:
+    def delete_events(self, flt: EventFilter, dry_run: bool = False) -> int:
         conds = self._conditions(flt)
         if conds is None:
             return 0
         where = and_(*conds)
+        if dry_run:
+            with self.engine.connect() as conn:
+                return int(conn.execute(select(func.count()).where(where)).scalar_one())
         width = TIERS[0][1]
         minute = (events.c.ts - events.c.ts % width).label("minute")
         with self._write_tx() as conn:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    func,
     insert,
     select,
     update,
@@ -240,6 +241,21 @@ def linked_ids(conn: Connection, user_id: str) -> list[str]:
         .order_by(person_aliases.c.alias)
     )
     return [str(row[0]) for row in rows]
+
+
+def records_of(conn: Connection, user_id: str) -> int:
+    """The rows :func:`forget_in` would remove, counted (``erase --dry-run``)."""
+    members = [user_id, *linked_ids(conn, user_id)]
+    counted = 0
+    for table, where in (
+        (persons, persons.c.user_id == user_id),
+        (person_aliases, person_aliases.c.user_id == user_id),
+        (group_members, group_members.c.member_id.in_(members)),
+    ):
+        counted += int(
+            conn.execute(select(func.count()).select_from(table).where(where)).scalar_one()
+        )
+    return counted
 
 
 def forget(engine: Engine, user_id: str) -> int:
