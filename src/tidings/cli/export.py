@@ -13,6 +13,7 @@ import click
 import orjson
 
 from tidings.cli.common import fail, opened_storage, settings_from, time_option
+from tidings.cli.progress import Advance, progress
 from tidings.core.query import event_dict, iter_all
 from tidings.core.store import Storage
 from tidings.model.records import EventFilter
@@ -20,6 +21,17 @@ from tidings.model.wire import EVENT_FIELDS, JSON_FIELDS, TIME_FIELDS
 
 COLUMNS = EVENT_FIELDS
 PARQUET_ROWS = 10_000
+#: Events between two progress updates (an update per event would cost more than a write).
+STEP = 1_000
+
+
+def _counted(events: Iterator[Any], advance: Advance) -> Iterator[Any]:
+    n = 0
+    for n, event in enumerate(events, 1):
+        yield event
+        if n % STEP == 0:
+            advance(STEP)
+    advance(n % STEP)
 
 
 @contextmanager
@@ -81,14 +93,29 @@ def _raw_events(storage: Storage, flt: EventFilter) -> Iterator[dict[str, Any]]:
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl")
-@click.option("--from", "from_", metavar="TIME", help="Only events at or after TIME.")
-@click.option("--to", metavar="TIME", help="Only events before TIME.")
-@click.option("--source", help="Only this source.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one native event object per line (what the list API returns); csv: a header "
+    "line, then one row per event, properties and context as JSON text, times ISO 8601; "
+    "parquet: times as UTC timestamp columns (needs pyarrow and --output).",
+)
+@click.option(
+    "--from",
+    "from_",
+    metavar="TIME",
+    help="Only events at or after TIME: ISO 8601 (2024-01-31T12:00:00Z, 2024-01-31) or Unix "
+    "epoch seconds/milliseconds. [default: the first event]",
+)
+@click.option("--to", metavar="TIME", help="Only events before TIME. [default: no end]")
+@click.option("--source", help="Only this source. [default: every source]")
 @click.option("--namespace", help="Only this namespace.")
 @click.option("--name", "names", multiple=True, help="Only this name (repeatable).")
 @click.option("--user-id", help="Only this user.")
-@click.option("--output", "-o", metavar="FILE", help="Write here instead of stdout.")
+@click.option("--output", "-o", metavar="FILE", help="Write here. [default: stdout]")
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -101,7 +128,9 @@ def export(
     user_id: str | None,
     output: str | None,
 ) -> None:
-    """Write matching events in id order, a chunk at a time (constant memory)."""
+    """Write matching events in id order, a chunk at a time (constant memory). Every event
+    keeps its id, message id, source and receipt time, so `tidings import` reads a JSON
+    lines or CSV export back into a fresh installation as it was."""
     flt = EventFilter(
         source=source,
         namespace=namespace,
@@ -113,14 +142,18 @@ def export(
     if fmt == "parquet" and (output is None or output == "-"):
         fail("--format parquet needs --output FILE (parquet cannot be streamed to stdout)", 2)
     with opened_storage(settings_from(ctx)) as storage:
-        if fmt == "parquet":
-            assert output is not None
-            n = _export_parquet(_raw_events(storage, flt), output)
-        elif fmt == "csv":
-            with _output(output, binary=False) as out:
-                n = _export_csv((event_dict(e) for e in iter_all(storage, flt)), out)
-        else:
-            with _output(output, binary=True) as out:
-                n = _export_jsonl((event_dict(e) for e in iter_all(storage, flt)), out)
+        total = storage.count_matching(flt)
+        with progress(total, "exporting", "events") as advance:
+            if fmt == "parquet":
+                assert output is not None
+                n = _export_parquet(_counted(_raw_events(storage, flt), advance), output)
+            elif fmt == "csv":
+                with _output(output, binary=False) as out:
+                    rows = (event_dict(e) for e in iter_all(storage, flt))
+                    n = _export_csv(_counted(rows, advance), out)
+            else:
+                with _output(output, binary=True) as out:
+                    rows = (event_dict(e) for e in iter_all(storage, flt))
+                    n = _export_jsonl(_counted(rows, advance), out)
     if output not in (None, "-"):
         click.echo(f"exported {n} events to {output}", err=True)

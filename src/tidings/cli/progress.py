@@ -84,7 +84,7 @@ class _Reporter:
 
     def tick(self, stop: threading.Event) -> None:
         # Work that reports no amounts (one long call) still shows it is alive.
-        while not stop.wait(EVERY_S):
+        while not stop.wait(max(EVERY_S, 0.01)):
             with self.lock:
                 if time.monotonic() - self.last < EVERY_S:
                     continue

@@ -267,6 +267,11 @@ class Storage(ABC):
         them the same way and change nothing."""
 
     @abstractmethod
+    def count_matching(self, flt: EventFilter) -> int:
+        """Number of stored events ``flt`` matches (as :meth:`list_events` and
+        :meth:`delete_events` match them): the length of an export's progress."""
+
+    @abstractmethod
     def delete_events(self, flt: EventFilter, dry_run: bool = False) -> int:
         """Delete the events matching ``flt`` (stream, time, user, session and property
         filters, the latter matched as :meth:`list_events` matches them; never with no filter

@@ -32,6 +32,9 @@ class Maintenance:
     engine: Engine
 
     @abstractmethod
+    def count_events(self) -> int: ...
+
+    @abstractmethod
     def _write_tx(self) -> AbstractContextManager[Connection]: ...
 
     @abstractmethod
@@ -149,14 +152,23 @@ class Maintenance:
             raise ValueError("deleting every event needs at least one filter")
         return conds
 
+    def count_matching(self, flt: EventFilter) -> int:
+        if flt == EventFilter():
+            return self.count_events()
+        conds = self._conditions(flt)
+        return 0 if conds is None else self._count_where(and_(*conds))
+
+    def _count_where(self, where: ColumnElement[bool]) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).where(where)).scalar_one())
+
     def delete_events(self, flt: EventFilter, dry_run: bool = False) -> int:
         conds = self._conditions(flt)
         if conds is None:
             return 0
         where = and_(*conds)
         if dry_run:
-            with self.engine.connect() as conn:
-                return int(conn.execute(select(func.count()).where(where)).scalar_one())
+            return self._count_where(where)
         width = TIERS[0][1]
         minute = (events.c.ts - events.c.ts % width).label("minute")
         with self._write_tx() as conn:
