@@ -81,3 +81,23 @@ def test_every_command_documents_the_global_options(runner: CliRunner) -> None:
     for args in (["serve"], ["source", "list"], ["export"], ["erase"]):
         shown = runner.invoke(main, [*args, "--help"]).stdout
         assert "--data-dir DIR" in shown and "--database-url URL" in shown, args
+
+
+@pytest.mark.parametrize(
+    ("args", "wanted"),
+    [
+        (["export"], ["[default: jsonl]", "csv: a header", "ISO 8601", "epoch seconds"]),
+        (["import"], ["[default: auto]", "csv: `tidings export --format csv`"]),
+        (["erase"], ["--dry-run", "--yes", '{"deleted": N, ...}', "ISO 8601"]),
+        (["source", "create"], ['{"name", "write_key"}']),
+        (["seal"], ['{"sealed", "seconds"}']),
+        (["serve"], ["[default: 8000; env TIDINGS_PORT]", "[default: 127.0.0.1"]),
+        ([], ["ISO 8601", "before or after the command"]),
+    ],
+)
+def test_help_gives_defaults_and_formats(
+    runner: CliRunner, args: list[str], wanted: list[str]
+) -> None:
+    shown = " ".join(runner.invoke(main, [*args, "--help"], terminal_width=200).stdout.split())
+    for text in wanted:
+        assert text in shown, (args, text)

@@ -33,7 +33,12 @@ def client() -> None:
     required=True,
     help="A scope the client may ask for; repeat for several.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print one JSON object: {"name", "client_id", "client_secret", "scopes", "source"}.',
+)
 @click.pass_context
 def create(ctx: click.Context, name: str, scopes: tuple[str, ...], as_json: bool) -> None:
     """Create a client and print its id and secret (the secret is shown only once).

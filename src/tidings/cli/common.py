@@ -28,20 +28,20 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 #: The options every command takes, before or after its name: (name, metavar, help).
 GLOBAL_OPTIONS = (
-    ("config_file", "--config", "FILE", "TOML settings file [env TIDINGS_CONFIG]."),
+    ("config_file", "--config", "FILE", "TOML settings file. [env TIDINGS_CONFIG]"),
     (
         "data_dir",
         "--data-dir",
         "DIR",
-        "Directory for the SQLite database and the secret key [./tidings-data; env "
-        "TIDINGS_DATA_DIR].",
+        "Directory for the SQLite database and the secret key. [default: ./tidings-data; env "
+        "TIDINGS_DATA_DIR]",
     ),
     (
         "database_url",
         "--database-url",
         "URL",
-        "sqlite:///PATH or postgresql://USER@HOST/DB [sqlite:///DATA_DIR/tidings.db; env "
-        "TIDINGS_DATABASE_URL].",
+        "sqlite:///PATH or postgresql://USER@HOST/DB. [default: sqlite:///DATA_DIR/tidings.db; env "
+        "TIDINGS_DATABASE_URL]",
     ),
 )
 
@@ -87,7 +87,8 @@ def main(
 
     Settings come from flags, then TIDINGS_* environment variables, then the --config file,
     then defaults. The global options work before or after the command's name. TIME values
-    are ISO 8601 (2024-01-31T12:00:00Z, 2024-01-31) or Unix epoch seconds/milliseconds.
+    are ISO 8601 (2024-01-31T12:00:00Z; no offset means UTC) or Unix epoch seconds,
+    milliseconds or microseconds. Every command names the database it opened on stderr.
     """
     ctx.obj = {"config_file": config_file, "data_dir": data_dir, "database_url": database_url}
 

@@ -17,7 +17,9 @@ def consumer() -> None:
 
 @consumer.command("create")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print one JSON object: {"name", "key", "id"}.'
+)
 @click.pass_context
 def create(ctx: click.Context, name: str, as_json: bool) -> None:
     """Create a consumer and print its key (shown only this once)."""

@@ -13,11 +13,14 @@ from tidings.core.erasure import Erasure, erase_person
 from tidings.core.store import Storage
 from tidings.model.records import EventFilter
 
-TIME_HELP = "ISO 8601 (2024-01-31T12:00:00Z, 2024-01-31) or Unix epoch seconds/milliseconds"
+TIME_HELP = (
+    "ISO 8601 (2024-01-31T12:00:00Z; no offset means UTC) or Unix epoch seconds, milliseconds "
+    "or microseconds"
+)
 
 
 @click.command("prune")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"deleted"}.')
 @click.pass_context
 def prune(ctx: click.Context, as_json: bool) -> None:
     """Delete events past their retention now (the server also does this by itself)."""
@@ -28,7 +31,9 @@ def prune(ctx: click.Context, as_json: bool) -> None:
 
 
 @click.command("seal")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print one JSON object: {"sealed", "seconds"}.'
+)
 @click.pass_context
 def seal(ctx: click.Context, as_json: bool) -> None:
     """Seal every past day now: store its distinct users, percentiles and sketches, so

@@ -107,8 +107,8 @@ def _raw_events(storage: Storage, flt: EventFilter) -> Iterator[dict[str, Any]]:
     "--from",
     "from_",
     metavar="TIME",
-    help="Only events at or after TIME: ISO 8601 (2024-01-31T12:00:00Z, 2024-01-31) or Unix "
-    "epoch seconds/milliseconds. [default: the first event]",
+    help="Only events at or after TIME: ISO 8601 (2024-01-31T12:00:00Z; no offset means UTC) "
+    "or Unix epoch seconds, milliseconds or microseconds. [default: the first event]",
 )
 @click.option("--to", metavar="TIME", help="Only events before TIME. [default: no end]")
 @click.option("--source", help="Only this source. [default: every source]")

@@ -30,7 +30,7 @@ def list_command(group: click.Group, help: str, rows: Rows) -> click.Command:
     """``GROUP list [--json]``: the rows ``rows`` reads."""
 
     @group.command("list", help=help)
-    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of objects.")
     @click.pass_context
     def list_(ctx: click.Context, as_json: bool) -> None:
         listed(ctx, as_json, rows)

@@ -12,8 +12,20 @@ from tidings.errors import TidingsError
 
 
 @click.command("migrate-data")
-@click.option("--from", "from_url", required=True, metavar="URL", help="Copy from here.")
-@click.option("--to", "to_url", required=True, metavar="URL", help="Into this empty database.")
+@click.option(
+    "--from",
+    "from_url",
+    required=True,
+    metavar="URL",
+    help="Copy from here: sqlite:///PATH or postgresql://USER@HOST/DB.",
+)
+@click.option(
+    "--to",
+    "to_url",
+    required=True,
+    metavar="URL",
+    help="Into this empty database (a SQLite file is created).",
+)
 def migrate_data(from_url: str, to_url: str) -> None:
     """Copy all data between databases (SQLite <-> PostgreSQL), then verify it by row counts
     and rollup totals."""

@@ -88,10 +88,21 @@ def init(ctx: click.Context) -> None:
 
 
 @click.command()
-@click.option("--host", help="Interface to listen on [127.0.0.1].")
-@click.option("--port", type=int, help="TCP port [8000].")
-@click.option("--workers", type=int, help="Server processes [1].")
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--host", help="Interface to listen on (0.0.0.0: all). [default: 127.0.0.1; env TIDINGS_HOST]"
+)
+@click.option("--port", type=int, help="TCP port. [default: 8000; env TIDINGS_PORT]")
+@click.option(
+    "--workers",
+    type=int,
+    help="Server processes; more than one wants TIDINGS_BUS_URL=redis://... for live "
+    "streams. [default: 1; env TIDINGS_WORKERS]",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="[default: info; env TIDINGS_LOG_LEVEL]",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,

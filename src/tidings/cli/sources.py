@@ -17,8 +17,14 @@ def source() -> None:
 
 @source.command("create")
 @click.argument("name")
-@click.option("--retention-days", type=click.IntRange(min=1), help="Keep events this long.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--retention-days",
+    type=click.IntRange(min=1),
+    help="Keep events this long. [default: the retention_days setting; 0 there keeps all]",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print one JSON object: {"name", "write_key"}.'
+)
 @click.pass_context
 def create(ctx: click.Context, name: str, retention_days: int | None, as_json: bool) -> None:
     """Create a source and print its write key (shown only this once)."""

@@ -17,7 +17,9 @@ def token() -> None:
 @token.command("create")
 @click.option("--user", "username", required=True, help="The user the token acts as.")
 @click.option("--label", help="A note saying what the token is for.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print one JSON object: {"token", "id", "user"}.'
+)
 @click.pass_context
 def create(ctx: click.Context, username: str, label: str | None, as_json: bool) -> None:
     """Create a token and print it (shown only this once)."""
@@ -32,7 +34,7 @@ def create(ctx: click.Context, username: str, label: str | None, as_json: bool) 
 
 @token.command("list")
 @click.option("--user", "username", help="Only this user's tokens.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of objects.")
 @click.pass_context
 def list_(ctx: click.Context, username: str | None, as_json: bool) -> None:
     """List live tokens (never the secrets)."""

@@ -25,7 +25,9 @@ def user() -> None:
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
 @click.option("--password", help="Prompted for when omitted (avoid it in shell history).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print one JSON object: {"username", "role"}.'
+)
 @click.pass_context
 def create(
     ctx: click.Context, username: str, role: str, password: str | None, as_json: bool
