@@ -37,6 +37,20 @@ def test_the_serve_lock_holds_no_test_tool_and_the_same_pins_as_the_full_lock() 
     assert {name: v for name, v in serve.items() if full.get(name) != v} == {}
 
 
+def test_scripts_serve_needs_no_root_and_installs_no_test_tool() -> None:
+    script = (ROOT / "scripts" / "serve").read_text()
+    commands = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
+    for word in (
+        "sudo",
+        "apt-get",
+        "npm",
+        "--extra dev",
+        "scripts/install",
+        "-r requirements.lock",
+    ):
+        assert word not in commands, word
+
+
 def _fake_venv(venv: Path, calls: Path) -> None:
     """A venv whose python and tidings only record how they were called."""
     (venv / "bin").mkdir(parents=True)

@@ -84,7 +84,7 @@ def copy_all(
         name, n = next(iter(busy.items()))
         raise Conflict(
             f"the target database is not empty (table {name} has {n} rows); "
-            "migrate into a fresh database"
+            "copy into a fresh one (a new data dir, or an empty PostgreSQL database)"
         )
     copied: dict[str, int] = {}
     with _snapshot(source.engine) as read:
