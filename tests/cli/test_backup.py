@@ -144,6 +144,7 @@ def test_a_backup_taken_while_serving_restores_every_row_and_every_answer(
     assert twice.exit_code == 1 and "not empty" in twice.stderr
 
 
+@pytest.mark.xdist_group("pg")
 def test_a_backup_of_sqlite_restores_into_postgresql(runner: CliRunner, tmp_path: Path) -> None:
     create_installation(tmp_path / "origin")
     origin_url = f"sqlite:///{tmp_path / 'origin' / 'tidings.db'}"
