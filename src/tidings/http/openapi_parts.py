@@ -142,3 +142,16 @@ EVENT_OUT = obj(
     anonymous_id=NULLABLE_STRING,
     session_id=NULLABLE_STRING,
 )
+
+#: The document's groups, in the order /docs shows them: each operation names one.
+TAGS = [
+    {"name": "native", "description": "The native API (api.md section 2)."},
+    {"name": "segment", "description": "The Segment tracking API (api.md 3.1)."},
+    {"name": "edx", "description": "edX: the Segment webhook and event tracking (api.md 3.2)."},
+    {"name": "opencast", "description": "Opencast adopter registration and statistics (3.3)."},
+    {"name": "tracking_api", "description": "The Django Tracking API and its OAuth2 (3.4)."},
+    {"name": "microticks", "description": "Microticks sessions and clicks (api.md 3.5)."},
+    {"name": "openslides", "description": "OpenSlides-style autoupdate, notify, applause (3.6)."},
+    {"name": "dashboard", "description": "The dashboard's pages and forms (HTML, session cookie)."},
+    {"name": "other", "description": "Routes not described yet: listed with their summary."},
+]
