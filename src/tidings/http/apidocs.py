@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import orjson
 from markdown_it import MarkdownIt
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -36,9 +35,26 @@ def inline(text: str) -> str:
     return str(_MARKDOWN.renderInline(text))
 
 
-def _schema(schema: Any) -> str:
-    text = orjson.dumps(schema, option=orjson.OPT_INDENT_2).decode()
-    return f"<pre><code>{html.escape(text)}</code></pre>"
+def _schema(schema: dict[str, Any]) -> str:
+    """A schema for people: a table of an object's fields (nested objects inside), the
+    choices of a ``oneOf``, links to named schemas; descriptions rendered as Markdown."""
+    if "$ref" in schema:
+        name = html.escape(schema["$ref"].rsplit("/", 1)[1])
+        return f"<a href='#schema-{name}'>{name}</a>"
+    if "oneOf" in schema:
+        return "one of:<ul>" + "".join(f"<li>{_schema(s)}</li>" for s in schema["oneOf"]) + "</ul>"
+    if schema.get("type") == "array" and "items" in schema:
+        return f"list of {_schema(schema['items'])}"
+    properties = schema.get("properties")
+    if not properties:
+        return f"<code>{html.escape(_type(schema))}</code>"
+    required = set(schema.get("required", ()))
+    rows = "".join(
+        f"<tr><td><code>{html.escape(name)}</code>{' (required)' if name in required else ''}"
+        f"</td><td>{_schema(sub)}</td><td>{inline(sub.get('description', ''))}</td></tr>"
+        for name, sub in properties.items()
+    )
+    return f"<table><tr><th>field</th><th>type</th><th>meaning</th></tr>{rows}</table>"
 
 
 def _parameters(op: dict[str, Any]) -> str:
@@ -56,6 +72,8 @@ def _parameters(op: dict[str, Any]) -> str:
 def _type(schema: dict[str, Any]) -> str:
     if "enum" in schema:
         return " | ".join(str(v) for v in schema["enum"])
+    if "oneOf" in schema:
+        return " | ".join(_type(s) for s in schema["oneOf"])
     kind = schema.get("type", "any")
     if kind == "array":
         return _type(schema.get("items", {})) + "[]"
@@ -80,7 +98,7 @@ def _responses(op: dict[str, Any]) -> str:
         kinds = answer.get("content", {})
         shown = ", ".join(f"<code>{html.escape(k)}</code>" for k in kinds)
         schemas = "".join(
-            f"<details><summary>schema</summary>{_schema(m['schema'])}</details>"
+            f"<details><summary>body</summary>{_schema(m['schema'])}</details>"
             for m in kinds.values()
             if "schema" in m
         )

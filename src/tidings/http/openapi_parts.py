@@ -155,3 +155,27 @@ TAGS = [
     {"name": "dashboard", "description": "The dashboard's pages and forms (HTML, session cookie)."},
     {"name": "other", "description": "Routes not described yet: listed with their summary."},
 ]
+
+
+def body(schema: dict[str, Any], *kinds: str, required: bool = True) -> dict[str, Any]:
+    """A request body of ``schema`` in each media type of ``kinds`` (default JSON)."""
+    return {
+        "required": required,
+        "content": {kind: {"schema": schema} for kind in kinds or ("application/json",)},
+    }
+
+
+def answer(description: str, *kinds: str) -> dict[str, Any]:
+    """A response with a body whose schema is not declared (HTML, text, streams)."""
+    return {"description": description, "content": {kind: {} for kind in kinds}}
+
+
+def path_param(name: str, description: str) -> dict[str, Any]:
+    """A required path parameter."""
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "minLength": 1},
+    }
