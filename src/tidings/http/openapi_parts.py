@@ -110,21 +110,27 @@ EVENT_IN = {
         "namespace": {"type": "string", "minLength": 1, "maxLength": 200},
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "timestamp": {
-            "oneOf": [{"type": "string"}, {"type": "number"}],
-            "description": "ISO 8601 (naive = UTC) or UNIX s/ms/us; default: server time.",
+            "oneOf": [{"type": "string", "minLength": 1}, {"type": "number"}],
+            "description": "ISO 8601 (naive = UTC) or UNIX s/ms/us; default: server time. "
+            "Between 2000-01-01 and one day after the server's time.",
         },
         "value": {"type": "number", "description": "Finite number, default 1."},
         "properties": {"type": "object"},
         "context": {"type": "object"},
         "message_id": {
+            "minLength": 1,
             "type": "string",
             "maxLength": 255,
             "description": "Idempotency key: a repeat is acknowledged and stored once.",
         },
-        "user_id": {"type": "string", "maxLength": 255},
-        "anonymous_id": {"type": "string", "maxLength": 255},
-        "session_id": {"type": "string", "maxLength": 255},
-        "writeKey": {"type": "string", "description": "Write key, if not sent in a header."},
+        "user_id": {"minLength": 1, "type": "string", "maxLength": 255},
+        "anonymous_id": {"minLength": 1, "type": "string", "maxLength": 255},
+        "session_id": {"minLength": 1, "type": "string", "maxLength": 255},
+        "writeKey": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Write key, if not sent in a header.",
+        },
     },
 }
 EVENT_OUT = obj(

@@ -65,8 +65,9 @@ _SECURITY: list[dict[str, list[str]]] = [{"basic": []}, {"bearer": []}, {}]
 _TIMING = (
     "Event time = `timestamp`, else `originalTimestamp`, else the server's time; corrected "
     "for the client's clock with `sentAt` when present (`time + (received_at - sentAt)`). "
-    "A corrected time more than a day in the future or before 2000 is out of range: the "
-    "message is refused (a batch drops it and stores the rest)."
+    "A time still more than a day ahead of the server or before 2000 after that "
+    "correction is clamped to the server's receive time: the message is kept, not refused "
+    "(SDKs drop refused messages for good)."
 )
 
 

@@ -29,7 +29,7 @@ def _create_events() -> dict[str, Any]:
         "required": ["events"],
         "properties": {
             "events": {"type": "array", "minItems": 1, "maxItems": 10000, "items": EVENT_IN_REF},
-            "writeKey": STRING,
+            "writeKey": {"type": "string", "minLength": 1},
         },
     }
     answer = obj(accepted=INTEGER, duplicates=INTEGER, ids={"type": "array", "items": INTEGER})
