@@ -185,3 +185,13 @@ def path_param(name: str, description: str) -> dict[str, Any]:
         "description": description,
         "schema": {"type": "string", "minLength": 1},
     }
+
+
+#: ``"unknown"`` in a list or aggregate answer (core/unknown.py).
+UNKNOWN = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "Present only when a filter names something never seen: `source:NAME` (no "
+    "such source was ever created), `namespace:NS` or `name:NAME` (no event of it was ever "
+    "stored; a name within the namespace when one is given). The answer is still 200.",
+}

@@ -66,7 +66,7 @@ USER_TRACK = {
     "responses": {
         "200": answer("`success`", "text/plain"),
         **{
-            str(code): json_answer(text, {"type": "object"})
+            str(code): answer(f"{text} The body says why, as text.", "text/plain")
             for code, text in (
                 (400, "A field is missing or wrong."),
                 (401, "No or unknown write key."),

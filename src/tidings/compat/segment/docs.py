@@ -61,7 +61,8 @@ _SUCCESS = json_answer(
 )
 _ERROR = json_answer('`{"code", "message"}` naming the field.', obj(code=STRING, message=STRING))
 _ERRORS = {str(code): _ERROR for code in (400, 401, 413, 429, 503)}
-_SECURITY: list[dict[str, list[str]]] = [{"basic": []}, {"bearer": []}, {}]
+#: The write key as a header, a Basic username, a Bearer token or the body's ``writeKey``.
+_SECURITY: list[dict[str, list[str]]] = [{"writeKey": []}, {"basic": []}, {"bearer": []}, {}]
 _TIMING = (
     "Event time = `timestamp`, else `originalTimestamp`, else the server's time; corrected "
     "for the client's clock with `sentAt` when present (`time + (received_at - sentAt)`). "

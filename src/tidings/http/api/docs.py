@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tidings.core.aggregate import FUNCTIONS
 from tidings.core.buckets import GRANULARITIES
+from tidings.http.api.aggregates import DEFAULT_SPAN
 from tidings.http.openapi_parts import (
     ERRORS,
     EVENT_IN_REF,
@@ -17,6 +19,7 @@ from tidings.http.openapi_parts import (
     PROP_FILTERS,
     READERS,
     STRING,
+    UNKNOWN,
     json_answer,
     obj,
     param,
@@ -50,7 +53,7 @@ def _create_events() -> dict[str, Any]:
 
 
 def _list_events() -> dict[str, Any]:
-    page = obj(events={"type": "array", "items": EVENT_REF}, next=NULLABLE_STRING)
+    page = obj(events={"type": "array", "items": EVENT_REF}, next=NULLABLE_STRING, unknown=UNKNOWN)
     return {
         "operationId": "list_events",
         "tags": ["native"],
@@ -110,6 +113,20 @@ def _erase_events() -> dict[str, Any]:
     }
 
 
+def _words(span: timedelta) -> str:
+    hours = int(span.total_seconds()) // 3600
+    return f"{hours // 24} days" if hours >= 48 else f"{hours} hours" if hours > 1 else "1 hour"
+
+
+def _default_ranges() -> str:
+    """The range an aggregate covers when ``from`` is left out, per granularity."""
+    spans = ", ".join(f"{name} {_words(span)}" for name, span in DEFAULT_SPAN.items())
+    return (
+        "Without `to`, the range ends now; without `from`, it starts this long before `to`, "
+        f"by granularity: {spans} (`total`: every event)."
+    )
+
+
 def _read_aggregate() -> dict[str, Any]:
     bucket = obj(
         start=NULLABLE_STRING,
@@ -118,13 +135,17 @@ def _read_aggregate() -> dict[str, Any]:
         group=NULLABLE_STRING,
     )
     answer = obj(
-        granularity=STRING, fn=STRING, tz=STRING, buckets={"type": "array", "items": bucket}
+        granularity=STRING,
+        fn=STRING,
+        tz=STRING,
+        buckets={"type": "array", "items": bucket},
+        unknown=UNKNOWN,
     )
     return {
         "operationId": "read_aggregate",
         "tags": ["native"],
         "summary": "Aggregate events into time buckets in a time zone.",
-        "description": PROP_FILTERS,
+        "description": f"{PROP_FILTERS}\n\n{_default_ranges()}",
         "security": [*READERS, {"oauth2": ["aggregation"]}],
         "parameters": [
             *FILTERS,
@@ -218,6 +239,7 @@ PREFLIGHT = {
 }
 _TOKEN_FORM = {
     "type": "object",
+    "required": ["grant_type"],
     "properties": {
         "grant_type": {"type": "string", "enum": ["client_credentials"]},
         "client_id": STRING,
@@ -258,7 +280,10 @@ REVOKE_TOKEN = {
         "required": True,
         "content": {
             "application/x-www-form-urlencoded": {
-                "schema": obj(token=STRING, client_id=STRING, client_secret=STRING)
+                "schema": {
+                    **obj(token=STRING, client_id=STRING, client_secret=STRING),
+                    "required": ["token"],
+                }
             }
         },
     },

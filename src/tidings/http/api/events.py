@@ -17,6 +17,7 @@ from starlette.responses import Response, StreamingResponse
 
 from tidings.core.ingest import Batch, ingest
 from tidings.core.query import event_dict, iter_all, page
+from tidings.core.unknown import unknown
 from tidings.errors import FieldError, Invalid, TidingsError
 from tidings.http.api.params import event_filter, int_param
 from tidings.http.body import parse_json_tolerant, read_body
@@ -147,10 +148,13 @@ async def list_events(request: Request) -> Response:
     if fmt == "json":
         limit = int_param(params, "limit", 100, 1, 10_000)
         events, cursor = await run_in_threadpool(page, rt.storage, flt, after, limit)
-        answer = {
+        answer: dict[str, object] = {
             "events": [event_dict(e) for e in events],
             "next": encode_cursor(cursor) if cursor is not None else None,
         }
+        never_seen = await run_in_threadpool(unknown, rt.storage, flt)
+        if never_seen:
+            answer["unknown"] = never_seen
         return Response(orjson.dumps(answer), media_type=JSON)
     rows = (event_dict(e) for e in iter_all(rt.storage, flt, after))
     if fmt == "ndjson":
