@@ -24,7 +24,7 @@ def _table() -> Iterator[tuple[str, str]]:
             yield from ((openapi_path(entry.path), m.lower()) for m in entry.methods)
         elif isinstance(entry, Route):
             methods = entry.methods or set()
-            yield from ((entry.path, m.lower()) for m in methods if m != "HEAD")
+            yield from ((openapi_path(entry.path), m.lower()) for m in methods if m != "HEAD")
         elif isinstance(entry, Mount):
             yield (entry.path + "/{path}", "get")
 
