@@ -89,3 +89,11 @@ def test_unknown_reports_exactly_what_no_raw_event_has(
 
 def test_no_filter_asks_nothing(storage: Storage) -> None:
     assert unknown(storage, EventFilter()) == []
+
+
+def test_values_no_database_could_hold_are_unknown_without_asking(storage: Storage) -> None:
+    # PostgreSQL refuses NUL in text outright; the answer must still be a plain "unknown".
+    flt = EventFilter(source="a\x00", namespace="n\x00s", names=("x",))
+    assert unknown(storage, flt) == ["source:a\x00", "namespace:n\x00s"]
+    named = EventFilter(names=("x\x00", "\ud800"))
+    assert unknown(storage, named) == ["name:x\x00", "name:\ud800"]
