@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from tidings.errors import Invalid, TooLarge
 from tidings.http.headers import header
+from tidings.http.json_keys import refuse_duplicate_keys
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -73,9 +74,11 @@ def parse_json(body: bytes) -> Any:
     if not body:
         raise Invalid.field("body", "is empty; send a JSON object")
     try:
-        return orjson.loads(body)
+        data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise Invalid.field("body", f"is not valid JSON: {exc}") from None
+    refuse_duplicate_keys(body, data)
+    return data
 
 
 async def parse_json_tolerant(
@@ -128,6 +131,7 @@ def _tolerant(body: bytes, problem: Invalid, inside: frozenset[str], lists: froz
             f"is not valid JSON: NaN, Infinity and -Infinity are accepted only inside"
             f" {', '.join(sorted(inside))} (found at {where})",
         )
+    refuse_duplicate_keys(body, data)
     return data
 
 

@@ -16,7 +16,7 @@ from tidings.core.event_sql import EventSQL
 from tidings.core.ratelimit import RateLimiter
 from tidings.core.store import Storage
 from tidings.core.writer import Writer
-from tidings.errors import Forbidden, RateLimited, Unauthenticated
+from tidings.errors import Forbidden, Invalid, RateLimited, Unauthenticated
 from tidings.http.headers import header
 from tidings.http.metrics import Metrics
 from tidings.model.records import Source, User
@@ -68,7 +68,15 @@ def basic_auth(request: Request) -> tuple[str, str] | None:
 
 
 def write_key(request: Request, body: Any = None) -> str | None:
-    """The source write key: ``X-Write-Key``, Bearer, Basic username, or ``writeKey`` in body."""
+    """The source write key: ``X-Write-Key``, Bearer, Basic username, or ``writeKey`` in body.
+
+    A body ``writeKey`` must be a non-empty string even when a header carries the key, as the
+    OpenAPI document says: a client sending a broken one should hear so, not be let through.
+    """
+    if isinstance(body, dict) and "writeKey" in body:
+        given = body["writeKey"]
+        if not isinstance(given, str) or not given:
+            raise Invalid.field("writeKey", "must be a non-empty string")
     key = header(request, b"x-write-key")
     if key:
         return key

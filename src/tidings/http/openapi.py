@@ -1,208 +1,134 @@
-"""The OpenAPI 3.1 document of the native API (``/openapi.json``)."""
+"""The OpenAPI 3.1 document (``/openapi.json``), generated from the app's route table.
+
+Every route is listed: an entry's own description (``endpoint(..., doc=...)``) when it has
+one, else a minimal entry built from the route itself (its path parameters and its handler's
+docstring), so a route added without a description still appears and the walk test in
+tests/http/test_openapi.py stays true.
+"""
 
 from __future__ import annotations
 
+import inspect
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 
 from tidings import __version__
-from tidings.core.aggregate import FUNCTIONS
-from tidings.core.buckets import GRANULARITIES
 from tidings.http.deps import limit_anonymous
 from tidings.http.openapi_parts import (
-    ERRORS,
     EVENT_IN,
-    EVENT_IN_REF,
     EVENT_OUT,
-    EVENT_REF,
-    FILTERS,
-    INTEGER,
-    NULLABLE_STRING,
     PROBLEM,
-    PROP_FILTERS,
-    READERS,
     SECURITY_SCHEMES,
-    STRING,
-    json_answer,
-    obj,
-    param,
+    TAGS,
 )
+from tidings.http.routing import DocumentedRoute, Operation
+
+_PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
+#: A route's methods as Starlette reports them include HEAD for every GET route.
+_IMPLIED = "HEAD"
 
 
-def document() -> dict[str, Any]:
+def document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
+    """The whole document: one operation per (path, method) of ``routes``."""
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, operation in _walk(routes):
+        paths.setdefault(path, {})[method] = operation
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Tidings native API",
+            "title": "Tidings API",
             "version": __version__,
-            "description": "Ingest, list and aggregate events. Writes use a source write key; "
-            "reads use HTTP Basic with a viewer or admin user, a user's API token, or an "
-            "OAuth2 token with scope read (aggregation for aggregates).",
+            "description": "The native API (ingest, list, aggregate, erase, live) and every "
+            "compat API at its original path. Native writes use a source write key; reads use "
+            "HTTP Basic with a viewer or admin user, a user's API token, or an OAuth2 token "
+            "with scope read (aggregation for aggregates). Native errors are RFC 9457 "
+            "problem+json; compat APIs answer in their system's own error shape.",
         },
+        "tags": TAGS,
         "components": {
             "securitySchemes": SECURITY_SCHEMES,
             "schemas": {"Problem": PROBLEM, "EventIn": EVENT_IN, "Event": EVENT_OUT},
         },
-        "paths": {
-            "/api/v1/events": {
-                "post": _create_events(),
-                "get": _list_events(),
-                "delete": _erase_events(),
-            },
-            "/api/v1/aggregate": {"get": _read_aggregate()},
-            **_operations(),
-        },
+        "paths": paths,
     }
 
 
-def _create_events() -> dict[str, Any]:
-    batch = {
-        "type": "object",
-        "required": ["events"],
-        "properties": {
-            "events": {"type": "array", "minItems": 1, "maxItems": 10000, "items": EVENT_IN_REF},
-            "writeKey": STRING,
-        },
-    }
-    answer = obj(accepted=INTEGER, duplicates=INTEGER, ids={"type": "array", "items": INTEGER})
-    return {
-        "operationId": "create_events",
-        "summary": "Store one event or a batch of up to 10,000 (answered after commit).",
-        "security": [{"writeKey": []}, {"oauth2": ["write"]}],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"oneOf": [EVENT_IN_REF, batch]}}},
-        },
-        "responses": {
-            "200": json_answer("Committed. `ids` has one id per input event, in order.", answer),
-            **ERRORS,
-        },
-    }
+def openapi_path(path: str) -> str:
+    """Starlette's ``{id:int}`` is OpenAPI's ``{id}``."""
+    return _PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
-def _list_events() -> dict[str, Any]:
-    page = obj(events={"type": "array", "items": EVENT_REF}, next=NULLABLE_STRING)
-    return {
-        "operationId": "list_events",
-        "summary": "List events with filters and cursor pagination, or export them.",
-        "description": PROP_FILTERS,
-        "security": READERS,
-        "parameters": [
-            *FILTERS,
-            param("after", "Cursor from a previous page's `next`."),
-            param("limit", "Page size (1-10000, default 100).", {"type": "integer"}),
-            param(
-                "format",
-                "json (a page), ndjson or csv (streamed export of all matches).",
-                {"type": "string", "enum": ["json", "ndjson", "csv"]},
-            ),
-        ],
-        "responses": {
-            "200": {
-                "description": "A page of events (json), or every match streamed as "
-                "one JSON event per line (ndjson) or CSV with a header row (csv).",
-                "content": {
-                    "application/x-ndjson": {},
-                    "text/csv": {},
-                    "application/json": {"schema": page},
-                },
-            },
-            **ERRORS,
-        },
-    }
+def _walk(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for route in routes:
+        if isinstance(route, DocumentedRoute):
+            methods = route.declared
+            for method in methods:
+                yield _finish(route.path, method, route.doc or _minimal(route), len(methods) > 1)
+        elif isinstance(route, Route):
+            methods = tuple(sorted(m for m in route.methods or () if m != _IMPLIED))
+            for method in methods:
+                yield _finish(route.path, method, _minimal(route, "dashboard"), len(methods) > 1)
+        elif isinstance(route, Mount):
+            yield _finish(
+                route.path + "/{path}",
+                "GET",
+                {"summary": f"Static files under {route.path}.", "tags": ["dashboard"]},
+                False,
+            )
 
 
-def _erase_events() -> dict[str, Any]:
-    return {
-        "operationId": "erase_events",
-        "summary": "Erase a person's events, or those of a filter (admin); rollups "
-        "stay consistent.",
-        "description": PROP_FILTERS,
-        "security": [{"basic": []}],
-        "parameters": [
-            *FILTERS,
-            param("anonymous_id", "Delete every event with this anonymous id."),
-        ],
-        "responses": {
-            "200": json_answer(
-                "How many events were deleted. Erasing a person (`user_id` or `anonymous_id`) "
-                "also says how many person records went and, per id of the person (the user "
-                "id and every anonymous or previous id linked to it), how many events.",
-                obj(
-                    deleted=INTEGER,
-                    person_records=INTEGER,
-                    ids={"type": "object", "additionalProperties": INTEGER},
-                ),
-            ),
-            **ERRORS,
-        },
-    }
+def _minimal(route: Route, tag: str = "other") -> Operation:
+    """What the route itself says: its handler's first docstring line."""
+    text = inspect.getdoc(route.endpoint) or ""
+    summary = text.split("\n\n", 1)[0].replace("\n", " ") or f"{route.path} (not described)."
+    return {"summary": summary, "tags": [tag]}
 
 
-def _read_aggregate() -> dict[str, Any]:
-    bucket = obj(
-        start=NULLABLE_STRING,
-        value={"type": ["number", "null"]},
-        count=INTEGER,
-        group=NULLABLE_STRING,
-    )
-    answer = obj(
-        granularity=STRING, fn=STRING, tz=STRING, buckets={"type": "array", "items": bucket}
-    )
-    return {
-        "operationId": "read_aggregate",
-        "summary": "Aggregate events into time buckets in a time zone.",
-        "description": PROP_FILTERS,
-        "security": [*READERS, {"oauth2": ["aggregation"]}],
-        "parameters": [
-            *FILTERS,
-            param("granularity", "Bucket size (default day).", {"enum": list(GRANULARITIES)}),
-            param("fn", "Function (default count).", {"enum": list(FUNCTIONS)}),
-            param("tz", "IANA time zone for bucket alignment (default UTC)."),
-            param("group_by", "name, source, namespace or prop.<key>."),
-            param("fill", "Emit empty buckets too.", {"type": "boolean"}),
-            param(
-                "approx",
-                "distinct_users and p50..p99 only: buckets spanning several whole "
-                "sealed UTC days or streams merge per-day sketches instead of scanning "
-                "events (distinct users ~1.6% standard error, percentiles within 1% "
-                "relative error). Default false: exact.",
-                {"type": "boolean"},
-            ),
-        ],
-        "responses": {"200": json_answer("Buckets ascending by start.", answer), **ERRORS},
-    }
-
-
-def _operations() -> dict[str, Any]:
-    return {
-        "/healthz": {
-            "get": {
-                "operationId": "healthz",
-                "summary": "Process is up.",
-                "responses": {"200": {"description": "ok"}},
-            }
-        },
-        "/readyz": {
-            "get": {
-                "operationId": "readyz",
-                "summary": "Storage reachable.",
-                "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}},
-            }
-        },
-        "/metrics": {
-            "get": {
-                "operationId": "metrics",
-                "summary": "Prometheus metrics.",
-                "security": READERS,
-                "responses": {"200": {"description": "Prometheus text format."}, **ERRORS},
-            }
-        },
-    }
+def _finish(
+    path: str, method: str, doc: Operation, shared: bool
+) -> tuple[str, str, dict[str, Any]]:
+    """Fill what every operation needs: an operation id unique per method, the path's
+    parameters, and at least one response."""
+    spec = openapi_path(path)
+    verb = method.lower()
+    operation = dict(doc)
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", spec).strip("_") or "root"
+    given = operation.get("operationId")
+    if given is None:
+        operation["operationId"] = f"{verb}_{slug}"
+    elif shared:
+        operation["operationId"] = f"{given}_{verb}"
+    declared = {p["name"] for p in operation.get("parameters", ()) if p.get("in") == "path"}
+    missing = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _PARAM.findall(path)
+        if name not in declared
+    ]
+    if missing:
+        operation["parameters"] = [*missing, *operation.get("parameters", ())]
+    operation.setdefault("tags", ["other"])
+    operation.setdefault("responses", {"default": {"description": "See the summary."}})
+    if verb in ("get", "options"):
+        # A body on these is not read; OpenAPI tools would send one otherwise.
+        operation.pop("requestBody", None)
+    return spec, verb, operation
 
 
 async def openapi_json(request: Request) -> Response:
     await limit_anonymous(request)
-    return JSONResponse(document())
+    return JSONResponse(served_document(request))
+
+
+def served_document(request: Request) -> dict[str, Any]:
+    """The document of the app serving ``request``, built once per app."""
+    state = request.app.state
+    cached: dict[str, Any] | None = getattr(state, "openapi_document", None)
+    if cached is None:
+        cached = document(request.app.routes)
+        state.openapi_document = cached
+    return cached

@@ -110,21 +110,27 @@ EVENT_IN = {
         "namespace": {"type": "string", "minLength": 1, "maxLength": 200},
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "timestamp": {
-            "oneOf": [{"type": "string"}, {"type": "number"}],
-            "description": "ISO 8601 (naive = UTC) or UNIX s/ms/us; default: server time.",
+            "oneOf": [{"type": "string", "minLength": 1}, {"type": "number"}],
+            "description": "ISO 8601 (naive = UTC) or UNIX s/ms/us; default: server time. "
+            "Between 2000-01-01 and one day after the server's time.",
         },
         "value": {"type": "number", "description": "Finite number, default 1."},
         "properties": {"type": "object"},
         "context": {"type": "object"},
         "message_id": {
+            "minLength": 1,
             "type": "string",
             "maxLength": 255,
             "description": "Idempotency key: a repeat is acknowledged and stored once.",
         },
-        "user_id": {"type": "string", "maxLength": 255},
-        "anonymous_id": {"type": "string", "maxLength": 255},
-        "session_id": {"type": "string", "maxLength": 255},
-        "writeKey": {"type": "string", "description": "Write key, if not sent in a header."},
+        "user_id": {"minLength": 1, "type": "string", "maxLength": 255},
+        "anonymous_id": {"minLength": 1, "type": "string", "maxLength": 255},
+        "session_id": {"minLength": 1, "type": "string", "maxLength": 255},
+        "writeKey": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Write key, if not sent in a header.",
+        },
     },
 }
 EVENT_OUT = obj(
@@ -142,3 +148,50 @@ EVENT_OUT = obj(
     anonymous_id=NULLABLE_STRING,
     session_id=NULLABLE_STRING,
 )
+
+#: The document's groups, in the order /docs shows them: each operation names one.
+TAGS = [
+    {"name": "native", "description": "The native API (api.md section 2)."},
+    {"name": "segment", "description": "The Segment tracking API (api.md 3.1)."},
+    {"name": "edx", "description": "edX: the Segment webhook and event tracking (api.md 3.2)."},
+    {"name": "opencast", "description": "Opencast adopter registration and statistics (3.3)."},
+    {"name": "tracking_api", "description": "The Django Tracking API and its OAuth2 (3.4)."},
+    {"name": "microticks", "description": "Microticks sessions and clicks (api.md 3.5)."},
+    {"name": "openslides", "description": "OpenSlides-style autoupdate, notify, applause (3.6)."},
+    {"name": "dashboard", "description": "The dashboard's pages and forms (HTML, session cookie)."},
+    {"name": "other", "description": "Routes not described yet: listed with their summary."},
+]
+
+
+def body(schema: dict[str, Any], *kinds: str, required: bool = True) -> dict[str, Any]:
+    """A request body of ``schema`` in each media type of ``kinds`` (default JSON)."""
+    return {
+        "required": required,
+        "content": {kind: {"schema": schema} for kind in kinds or ("application/json",)},
+    }
+
+
+def answer(description: str, *kinds: str) -> dict[str, Any]:
+    """A response with a body whose schema is not declared (HTML, text, streams)."""
+    return {"description": description, "content": {kind: {} for kind in kinds}}
+
+
+def path_param(name: str, description: str) -> dict[str, Any]:
+    """A required path parameter."""
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "minLength": 1},
+    }
+
+
+#: ``"unknown"`` in a list or aggregate answer (core/unknown.py).
+UNKNOWN = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "Present only when a filter names something never seen: `source:NAME` (no "
+    "such source was ever created), `namespace:NS` or `name:NAME` (no event of it was ever "
+    "stored; a name within the namespace when one is given). The answer is still 200.",
+}

@@ -17,6 +17,22 @@ MIN_US = 0
 MAX_US = int((datetime(2200, 1, 1, tzinfo=UTC) - EPOCH).total_seconds()) * 1_000_000
 
 
+#: What a live client may send (the native API, Segment after its skew correction): nothing
+#: before 2000, nothing more than a day ahead of the server's clock. Imports of old data go
+#: through the command line, which keeps the wider range above.
+PLAUSIBLE_MIN_US = int((datetime(2000, 1, 1, tzinfo=UTC) - EPOCH).total_seconds()) * 1_000_000
+FUTURE_SLACK_US = 86_400 * 1_000_000
+
+
+def implausible(us: int, received_us: int) -> str | None:
+    """Why ``us`` is not a time a live client may send at ``received_us``, or None."""
+    if us < PLAUSIBLE_MIN_US:
+        return "is before 2000-01-01"
+    if us > received_us + FUTURE_SLACK_US:
+        return "is more than a day ahead of the server's clock"
+    return None
+
+
 class TimestampError(ValueError):
     """The value is not a timestamp Tidings understands; the message says why."""
 

@@ -21,6 +21,7 @@ from tidings.core.ingest import Batch, draft, ingest
 from tidings.errors import Invalid, TidingsError, TooLarge
 from tidings.http.body import read_body
 from tidings.http.deps import runtime, source_for, write_key
+from tidings.http.json_keys import refuse_duplicate_keys
 from tidings.http.problems import error_headers, status_of
 from tidings.model.events import NAME_MAX, EventDraft
 
@@ -38,6 +39,7 @@ async def _fields(request: Request, limit: int) -> dict[str, Any]:
             data = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise Invalid.field("body", f"is not valid JSON: {exc}") from None
+        refuse_duplicate_keys(body, data)
         if not isinstance(data, dict):
             raise Invalid.field("body", "must be a JSON object")
         fields.update(data)

@@ -29,9 +29,10 @@ from starlette.responses import Response
 from tidings.compat.edx import segment_legacy
 from tidings.core.auth import same
 from tidings.core.ingest import Batch, draft, ingest
-from tidings.errors import TidingsError
+from tidings.errors import Invalid, TidingsError
 from tidings.http.body import read_body
 from tidings.http.deps import Runtime, limit_anonymous, runtime
+from tidings.http.json_keys import refuse_duplicate_keys
 from tidings.http.problems import error_headers, status_of
 from tidings.model.events import ID_MAX, EventDraft
 from tidings.model.timeparse import TimestampError, parse_timestamp, to_iso
@@ -170,8 +171,11 @@ async def _track(request: Request) -> Response:
     body = await read_body(request, settings.max_body_bytes)
     try:
         event = orjson.loads(body)
+        refuse_duplicate_keys(body, event)
     except orjson.JSONDecodeError as exc:
         return _answer(400, False, f"The body is not valid JSON: {exc}")
+    except Invalid as exc:
+        return _answer(400, False, exc.detail)
     if not isinstance(event, dict):
         return _answer(400, False, "The body must be a JSON object")
     try:

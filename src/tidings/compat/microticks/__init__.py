@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.compat.microticks import dashboard, home, routes
+from tidings.compat.microticks import dashboard, docs, home, routes
 from tidings.http.dashboard import auth as dashboard_auth
 from tidings.http.dashboard import pages as dashboard_pages
 from tidings.http.routing import Entry, endpoint
@@ -27,19 +27,19 @@ async def sessions_page_or_api(request: Request) -> Response:
 
 ROUTES: list[Entry] = [
     # The dashboard's overview, or the Microticks self-documentation page (home.py)
-    endpoint("/", home.home, "GET"),
-    endpoint("/sessions", routes.create_session, "POST"),
-    endpoint("/sessions", sessions_page_or_api, "GET"),
-    endpoint("/sessions/stop", routes.stop_session, "POST"),
-    endpoint("/events", routes.create_event, "POST", hot=True),
-    endpoint("/events", routes.list_events, "GET"),
-    endpoint("/dash", routes.dash, "GET"),
+    endpoint("/", home.home, "GET", doc=docs.HOME),
+    endpoint("/sessions", routes.create_session, "POST", doc=docs.CREATE_SESSION),
+    endpoint("/sessions", sessions_page_or_api, "GET", doc=docs.LIST_SESSIONS),
+    endpoint("/sessions/stop", routes.stop_session, "POST", doc=docs.STOP_SESSION),
+    endpoint("/events", routes.create_event, "POST", hot=True, doc=docs.CREATE_EVENT),
+    endpoint("/events", routes.list_events, "GET", doc=docs.LIST_EVENTS),
+    endpoint("/dash", routes.dash, "GET", doc=docs.DASH),
     *(
-        endpoint(path, routes.preflight, "OPTIONS")
+        endpoint(path, routes.preflight, "OPTIONS", doc=docs.PREFLIGHT)
         for path in ("/sessions", "/sessions/stop", "/events")
     ),
     # The dashboard's admin page for consumers
-    endpoint("/admin/consumers", dashboard.consumers, "GET"),
-    endpoint("/admin/consumers", dashboard.create_consumer, "POST"),
-    endpoint("/admin/consumers/deactivate", dashboard.deactivate_consumer, "POST"),
+    endpoint("/admin/consumers", dashboard.consumers, "GET", doc=docs.ADMIN),
+    endpoint("/admin/consumers", dashboard.create_consumer, "POST", doc=docs.ADMIN),
+    endpoint("/admin/consumers/deactivate", dashboard.deactivate_consumer, "POST", doc=docs.ADMIN),
 ]

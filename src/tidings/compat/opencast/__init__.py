@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from tidings.compat.opencast import admin, current, dashboard, legacy
+from tidings.compat.opencast import admin, current, dashboard, docs, legacy
 from tidings.http import cors
 from tidings.http.routing import Entry, endpoint
 
@@ -23,33 +23,62 @@ _any = cors.open_to_any_origin
 
 ROUTES: list[Entry] = [
     # Adopter registration, generations B/C
-    endpoint("/api/1.0/adopter", _any(current.upsert_adopter), "POST"),
-    endpoint("/api/1.0/adopter", _any(current.delete_adopter), "DELETE"),
-    endpoint("/api/1.0/adopter", current.list_adopters, "GET"),
-    endpoint("/api/1.0/statistic", _any(current.upsert_statistic), "POST"),
-    endpoint("/api/1.0/statistic", _any(current.delete_statistic), "DELETE"),
-    endpoint("/api/1.0/statistic", current.list_statistics, "GET"),
-    endpoint("/api/1.0/statistic/{key}", current.read_statistic, "GET"),
-    endpoint("/api/1.0/tobira", _any(current.upsert_tobira), "POST"),
-    endpoint("/api/1.0/tobira", _any(current.delete_tobira), "DELETE"),
-    endpoint("/api/1.0/tobira", current.list_tobira, "GET"),
-    endpoint("/api/1.0/tobira/{key}", current.read_tobira, "GET"),
+    endpoint("/api/1.0/adopter", _any(current.upsert_adopter), "POST", doc=docs.UPSERT_ADOPTER),
+    endpoint("/api/1.0/adopter", _any(current.delete_adopter), "DELETE", doc=docs.DELETE_ADOPTER),
+    endpoint("/api/1.0/adopter", current.list_adopters, "GET", doc=docs.LIST_ADOPTERS),
+    endpoint(
+        "/api/1.0/statistic", _any(current.upsert_statistic), "POST", doc=docs.UPSERT_STATISTIC
+    ),
+    endpoint(
+        "/api/1.0/statistic", _any(current.delete_statistic), "DELETE", doc=docs.DELETE_STATISTIC
+    ),
+    endpoint("/api/1.0/statistic", current.list_statistics, "GET", doc=docs.LIST_STATISTICS),
+    endpoint("/api/1.0/statistic/{key}", current.read_statistic, "GET", doc=docs.READ_STATISTIC),
+    endpoint("/api/1.0/tobira", _any(current.upsert_tobira), "POST", doc=docs.UPSERT_TOBIRA),
+    endpoint("/api/1.0/tobira", _any(current.delete_tobira), "DELETE", doc=docs.DELETE_TOBIRA),
+    endpoint("/api/1.0/tobira", current.list_tobira, "GET", doc=docs.LIST_TOBIRA),
+    endpoint("/api/1.0/tobira/{key}", current.read_tobira, "GET", doc=docs.READ_TOBIRA),
     # Adopter statistics, generation A
-    endpoint("/api/1.0/adopter/{key}", _any(legacy.read_adopter), "GET"),
-    endpoint("/api/1.0/adopter/{key}", _any(legacy.replace_adopter), "PUT"),
+    endpoint("/api/1.0/adopter/{key}", _any(legacy.read_adopter), "GET", doc=docs.READ_ADOPTER),
+    endpoint(
+        "/api/1.0/adopter/{key}", _any(legacy.replace_adopter), "PUT", doc=docs.REPLACE_ADOPTER
+    ),
     endpoint(
         "/api/1.0/adopter/{key}/statistics_report",
         _any(legacy.list_adopter_statistics_reports),
         "GET",
+        doc=docs.ADOPTER_REPORTS,
     ),
-    endpoint("/api/1.0/adopter/{key}/error_event", _any(legacy.list_adopter_error_events), "GET"),
-    endpoint("/api/1.0/statistics_report", _any(legacy.create_statistics_report), "POST"),
-    endpoint("/api/1.0/statistics_report", legacy.list_statistics_reports, "GET"),
-    endpoint("/api/1.0/statistics_report/{id}", legacy.read_statistics_report, "GET"),
-    endpoint("/api/1.0/error_event", _any(legacy.create_error_event), "POST"),
-    endpoint("/api/1.0/error_event", legacy.list_error_events, "GET"),
-    endpoint("/api/1.0/error_event/{id}", legacy.read_error_event, "GET"),
-    *(endpoint(path, cors.opencast_preflight, "OPTIONS") for path in CORS_PATHS),
+    endpoint(
+        "/api/1.0/adopter/{key}/error_event",
+        _any(legacy.list_adopter_error_events),
+        "GET",
+        doc=docs.ADOPTER_ERRORS,
+    ),
+    endpoint(
+        "/api/1.0/statistics_report",
+        _any(legacy.create_statistics_report),
+        "POST",
+        doc=docs.CREATE_REPORT,
+    ),
+    endpoint(
+        "/api/1.0/statistics_report", legacy.list_statistics_reports, "GET", doc=docs.LIST_REPORTS
+    ),
+    endpoint(
+        "/api/1.0/statistics_report/{id}",
+        legacy.read_statistics_report,
+        "GET",
+        doc=docs.READ_REPORT,
+    ),
+    endpoint(
+        "/api/1.0/error_event", _any(legacy.create_error_event), "POST", doc=docs.CREATE_ERROR
+    ),
+    endpoint("/api/1.0/error_event", legacy.list_error_events, "GET", doc=docs.LIST_ERRORS),
+    endpoint("/api/1.0/error_event/{id}", legacy.read_error_event, "GET", doc=docs.READ_ERROR),
+    *(
+        endpoint(path, cors.opencast_preflight, "OPTIONS", doc=docs.PREFLIGHT)
+        for path in CORS_PATHS
+    ),
     # The dashboard's Opencast page
     Route("/opencast", dashboard.opencast, methods=["GET"]),
     Route("/opencast/adopter", admin.edit_adopter, methods=["GET"]),

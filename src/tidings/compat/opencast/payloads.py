@@ -18,6 +18,7 @@ import orjson
 
 from tidings.compat.opencast.store import ADOPTER_BOOL, ADOPTER_TEXT, KEY_MAX, STATISTIC_COUNTS
 from tidings.errors import FieldError, Invalid
+from tidings.http.json_keys import refuse_duplicate_keys
 
 INT64_MAX = 2**63 - 1
 HOSTNAME_MAX = 2048
@@ -77,6 +78,7 @@ def decode_body(body: bytes, content_type: str | None) -> Any:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise invalid("body", f"The request body is not valid JSON: {exc}") from None
+    refuse_duplicate_keys(text, data)
     if not isinstance(data, dict):
         raise invalid("body", "The request body must be a JSON object.")
     return data

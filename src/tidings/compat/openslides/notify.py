@@ -18,7 +18,9 @@ from tidings.compat.openslides.channels import channel_uid
 from tidings.compat.openslides.common import CONNECTED, caller, guard, invalid, system_stream
 from tidings.compat.openslides.live import system_live
 from tidings.core.live import json_line
+from tidings.errors import Invalid
 from tidings.http.body import read_body
+from tidings.http.json_keys import refuse_duplicate_keys
 
 SEND_LIMIT = 64 * 1024
 LOGIN_NOTIFY = "You have to be logged in to use the notify system."
@@ -83,5 +85,9 @@ async def send(request: Request) -> Response:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise invalid(f"invalid json: {exc}") from None
+    try:
+        refuse_duplicate_keys(body, data)
+    except Invalid as exc:
+        raise invalid(f"invalid json: {exc.detail}") from None
     await system_live(request).channels.send(_message(data, uid))
     return Response(b"", status_code=200)

@@ -13,6 +13,8 @@ Namespace is ``context.namespace`` when the message gives one, else the source's
 value is ``properties.value`` when it is a finite number, else 1. Event time is ``timestamp``,
 else ``originalTimestamp``, else the server clock; when the client also said when it sent the
 message (``sentAt``), its clock's skew is removed: ``time + (received_at - sentAt)``.
+A time that is still before 2000 or more than a day ahead of the server after that is
+clamped to the server's receive time (the message is kept, not refused).
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from sqlalchemy import Connection
 from tidings.core.ingest import draft
 from tidings.errors import FieldError, Invalid, TooLarge
 from tidings.model.events import ID_MAX, NAME_MAX, EventDraft
-from tidings.model.timeparse import MAX_US, MIN_US, TimestampError, parse_timestamp
+from tidings.model.timeparse import (
+    MAX_US,
+    MIN_US,
+    TimestampError,
+    implausible,
+    parse_timestamp,
+)
 from tidings.storage import persons
 
 TYPES = ("track", "identify", "page", "screen", "group", "alias")
@@ -184,7 +192,7 @@ def _time(msg: dict[str, Any], defaults: dict[str, Any], received: int, errors: 
         return received
     sent_raw = msg.get("sentAt", defaults.get("sentAt"))
     if sent_raw is None:
-        return moment
+        return _clamped(moment, received)
     try:
         sent = parse_timestamp(sent_raw)
     except TimestampError as exc:
@@ -194,7 +202,14 @@ def _time(msg: dict[str, Any], defaults: dict[str, Any], received: int, errors: 
     if not MIN_US <= corrected < MAX_US:
         errors.add(chosen, "is out of range after correcting for the client clock (sentAt)")
         return received
-    return corrected
+    return _clamped(corrected, received)
+
+
+def _clamped(moment: int, received: int) -> int:
+    """A time before 2000 or more than a day ahead of the server, even after the skew
+    correction, is a client clock past repair: the message is kept (an SDK drops a refused
+    one for good) at the server's receive time, as if it had carried no time."""
+    return received if implausible(moment, received) else moment
 
 
 def _value(properties: dict[str, Any]) -> float:

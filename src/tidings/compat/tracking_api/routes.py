@@ -41,6 +41,7 @@ from tidings.errors import (
 )
 from tidings.http.body import read_body
 from tidings.http.deps import principal, runtime
+from tidings.http.json_keys import refuse_duplicate_keys
 from tidings.http.problems import status_of
 from tidings.model.events import EventDraft, message_id_of
 from tidings.model.timeparse import TimestampError, now_us, parse_timestamp, to_datetime
@@ -127,9 +128,11 @@ async def _payload(request: Request) -> Any:
     if not body.strip():
         return {}
     try:
-        return orjson.loads(body)
+        data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise Invalid(f"JSON parse error - {exc}") from None
+    refuse_duplicate_keys(body, data)
+    return data
 
 
 class _UnsupportedMedia(Exception):

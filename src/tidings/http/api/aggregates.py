@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from tidings.core.aggregate import FUNCTIONS, AggregateQuery, aggregate, iter_buckets
 from tidings.core.buckets import GRANULARITIES
+from tidings.core.unknown import unknown
 from tidings.errors import Invalid
 from tidings.http.api.params import event_filter
 from tidings.http.deps import require_aggregator, runtime
@@ -102,4 +103,7 @@ async def read_aggregate(request: Request) -> Response:
         "tz": query.tz.key,
         "buckets": list(iter_buckets(buckets, query.group_by is not None)),
     }
+    never_seen = await run_in_threadpool(unknown, runtime(request).storage, query.flt)
+    if never_seen:
+        answer["unknown"] = never_seen
     return Response(orjson.dumps(answer), media_type="application/json")

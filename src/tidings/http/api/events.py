@@ -17,14 +17,15 @@ from starlette.responses import Response, StreamingResponse
 
 from tidings.core.ingest import Batch, ingest
 from tidings.core.query import event_dict, iter_all, page
-from tidings.errors import Invalid, TidingsError
+from tidings.core.unknown import unknown
+from tidings.errors import FieldError, Invalid, TidingsError
 from tidings.http.api.params import event_filter, int_param
 from tidings.http.body import parse_json_tolerant, read_body
 from tidings.http.deps import require_reader, runtime, source_for, write_key
 from tidings.http.responses import JSONBody
 from tidings.model.events import EventDraft, validate_event, validate_events
 from tidings.model.ids import decode_cursor, encode_cursor
-from tidings.model.timeparse import now_us
+from tidings.model.timeparse import FUTURE_SLACK_US, PLAUSIBLE_MIN_US, implausible, now_us
 from tidings.model.wire import EVENT_FIELDS
 
 JSON = "application/json"
@@ -34,6 +35,29 @@ CSV_COLUMNS = EVENT_FIELDS
 
 
 def _drafts(data: object, source_id: int, max_batch: int, max_event_bytes: int) -> list[EventDraft]:
+    drafts = _validated(data, source_id, max_batch, max_event_bytes)
+    _refuse_implausible_times(drafts, batch=isinstance(data, dict) and "events" in data)
+    return drafts
+
+
+def _refuse_implausible_times(drafts: list[EventDraft], *, batch: bool) -> None:
+    """A time before 2000 or more than a day ahead is a client's broken clock or unit: 400
+    naming each such event's field, the batch refused whole like any other invalid event."""
+    errors = []
+    for i, event in enumerate(drafts):
+        # Cheap first: almost every event lies well inside the window.
+        if PLAUSIBLE_MIN_US <= event.timestamp <= event.received_at + FUTURE_SLACK_US:
+            continue
+        why = implausible(event.timestamp, event.received_at)
+        if why is not None:
+            errors.append(FieldError(f"events.{i}.timestamp" if batch else "timestamp", why))
+    if errors:
+        raise Invalid(f"{errors[0].field} {errors[0].message}", errors)
+
+
+def _validated(
+    data: object, source_id: int, max_batch: int, max_event_bytes: int
+) -> list[EventDraft]:
     received = now_us()
     if isinstance(data, dict) and "events" in data:
         events = data["events"]
@@ -124,10 +148,13 @@ async def list_events(request: Request) -> Response:
     if fmt == "json":
         limit = int_param(params, "limit", 100, 1, 10_000)
         events, cursor = await run_in_threadpool(page, rt.storage, flt, after, limit)
-        answer = {
+        answer: dict[str, object] = {
             "events": [event_dict(e) for e in events],
             "next": encode_cursor(cursor) if cursor is not None else None,
         }
+        never_seen = await run_in_threadpool(unknown, rt.storage, flt)
+        if never_seen:
+            answer["unknown"] = never_seen
         return Response(orjson.dumps(answer), media_type=JSON)
     rows = (event_dict(e) for e in iter_all(rt.storage, flt, after))
     if fmt == "ndjson":
