@@ -6,7 +6,7 @@ Compat slices keep their own maps; ``tidings/routes.py`` joins them all into the
 from __future__ import annotations
 
 from tidings.http import apidocs, cors, oauth, openapi, snippet
-from tidings.http.api import aggregates, erase, events, live, system
+from tidings.http.api import aggregates, erase, events, live, people, product, system
 from tidings.http.dashboard import routes as dashboard
 from tidings.http.routing import Entry, endpoint
 
@@ -18,6 +18,10 @@ ROUTES: list[Entry] = [
     endpoint("/api/v1/events", erase.erase_events, "DELETE"),
     endpoint("/api/v1/events", cors.preflight, "OPTIONS", hot=True),
     endpoint("/api/v1/aggregate", aggregates.read_aggregate, "GET"),
+    endpoint("/api/v1/funnel", product.read_funnel, "GET"),
+    endpoint("/api/v1/retention", product.read_retention, "GET"),
+    endpoint("/api/v1/persons", people.read_persons, "GET"),
+    endpoint("/api/v1/persons/{person:path}", people.read_person, "GET"),
     endpoint("/api/v1/live", live.live, "GET", hot=True),
     endpoint("/healthz", system.healthz, "GET"),
     endpoint("/readyz", system.readyz, "GET"),
