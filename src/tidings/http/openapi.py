@@ -29,6 +29,7 @@ from tidings.http.openapi_parts import (
     obj,
     param,
 )
+from tidings.http.openapi_product import product_paths
 
 
 def document() -> dict[str, Any]:
@@ -52,6 +53,7 @@ def document() -> dict[str, Any]:
                 "delete": _erase_events(),
             },
             "/api/v1/aggregate": {"get": _read_aggregate()},
+            **product_paths(),
             **_operations(),
         },
     }

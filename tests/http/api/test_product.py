@@ -165,3 +165,15 @@ def test_bad_parameters_are_named(
     assert answer.status_code == 400, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert [e["field"] for e in answer.json()["errors"]] == [field]
+
+
+def test_the_questions_are_documented(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/funnel",
+        "/api/v1/retention",
+        "/api/v1/persons",
+        "/api/v1/persons/{person}",
+    ):
+        assert paths[path]["get"]["security"], path
+    assert "step.K.prop.KEY" in paths["/api/v1/funnel"]["get"]["description"]
