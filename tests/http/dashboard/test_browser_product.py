@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -184,5 +185,6 @@ def test_product_pages_in_chromium(
     gone = httpx.get(f"{server.url}/api/v1/persons/user-1", auth=server.admin)
     assert gone.status_code == 404
     screenshot("people-after-erasure")
+    context.close()
     with capsys.disabled():
-        print(f"\nproduct page screenshots in {artifacts}")
+        sys.stderr.write(f"\nproduct page screenshots: {artifacts}\n")
