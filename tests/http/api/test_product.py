@@ -150,6 +150,7 @@ def test_readers_only(client: TestClient, rt: Runtime, path: str) -> None:
         ("/api/v1/retention?start=a/b&return=a/b&periods=53", "periods"),
         ("/api/v1/retention?start=a/b&return=a/b&periods=0", "periods"),
         ("/api/v1/retention?start=a/b&return=a/b&tz=Nowhere", "tz"),
+        ("/api/v1/retention?start=a/b&return=a/b&tz=localtime", "tz"),
         ("/api/v1/persons?limit=0", "limit"),
         ("/api/v1/persons?limit=1001", "limit"),
         ("/api/v1/persons?after=garbage", "after"),

@@ -4,7 +4,8 @@ filters with the default range (the last 30 days), ``tz``, and ``NS/NAME`` event
 from __future__ import annotations
 
 import dataclasses
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import functools
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from starlette.datastructures import QueryParams
 
@@ -25,8 +26,17 @@ def analytics_filter(params: QueryParams) -> EventFilter:
     return dataclasses.replace(flt, from_us=from_us, to_us=to_us)
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    # ``localtime`` is a link to the host's zone file, not a zone name: DuckDB refuses it.
+    return frozenset(available_timezones()) - {"localtime"}
+
+
 def zone(params: QueryParams) -> ZoneInfo:
+    """``tz``: an IANA zone name that Python and the SQL engine (DuckDB's ICU) both know."""
     name = params.get("tz") or "UTC"
+    if name not in _zone_names():
+        raise Invalid.field("tz", f"{name!r} is not an IANA time zone")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from starlette.datastructures import QueryParams
 
 from tidings.errors import Invalid
+from tidings.http.api.analytics_params import zone
 from tidings.http.dashboard.explorer import PRESETS
 from tidings.model.timeparse import to_iso
 
@@ -79,10 +80,7 @@ def pair(field: str, raw: str) -> tuple[str, str]:
 
 def range_params(form: RangeForm, now_us: int) -> Params:
     """``from``, ``to``, ``tz`` and the list filters of the API for this form at ``now_us``."""
-    try:
-        tz = ZoneInfo(form.tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid.field("tz", f"{form.tz!r} is not an IANA time zone") from None
+    tz = zone(QueryParams([("tz", form.tz)]))
     if form.range == "custom":
         if not form.start:
             raise Invalid.field("from", "is required for a custom range")
@@ -164,7 +162,7 @@ def retention_chart(answer: dict[str, object]) -> dict[str, object]:
     assert isinstance(cohorts, list)
     periods = len(cohorts[0]["returned"]) if cohorts else 0
     return {
-        "labels": [str(k) for k in range(periods)],
+        "labels": [f"{answer['period']} {k}" for k in range(periods)],
         "series": [
             {
                 "label": str(c["start"])[:10],

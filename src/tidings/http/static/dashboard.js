@@ -114,8 +114,8 @@
   }
   var retentionData = readJSON("retention-data");
   if (retentionData) {
-    makeChart(document.getElementById("retention-chart"), "line",
-      retentionData.labels.map(function (k) { return "period " + k; }), retentionData.series);
+    makeChart(document.getElementById("retention-chart"), "line", retentionData.labels,
+      retentionData.series);
   }
 
   // ---- live tail: recent events, then Server-Sent Events; pausable; filters in the URL -------
