@@ -64,6 +64,7 @@ def decode_cursor(raw: str) -> tuple[int, str]:
         not isinstance(value, list)
         or len(value) != 2
         or not isinstance(value[0], int)
+        or not 0 <= value[0] < 2**63
         or not isinstance(value[1], str)
     ):
         raise Invalid.field("after", "is not a cursor from a previous page's next")
