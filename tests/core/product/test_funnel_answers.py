@@ -17,7 +17,7 @@ from tidings.core.product.funnel import FunnelQuery, funnel
 from tidings.core.product.steps import EventKind
 from tidings.model.records import EventFilter
 from tidings.storage import persons
-from tidings.storage.sqlite import SQLiteStorage
+from tidings.storage.base import Storage
 
 S = 1_000_000
 T0 = 1_780_000_000 * S
@@ -25,7 +25,7 @@ _spaces = itertools.count()
 
 
 @pytest.fixture(scope="module")
-def src(shared_storage: SQLiteStorage) -> int:
+def src(shared_storage: Storage) -> int:
     return shared_storage.create_source("funnel", "f".ljust(64, "k"), None).id
 
 
@@ -39,14 +39,14 @@ def steps(ns: str, *names: str) -> tuple[EventKind, ...]:
 
 
 def run(
-    storage: SQLiteStorage, ns: str, query: FunnelQuery, lo: int = 0, hi: int = 2**62
+    storage: Storage, ns: str, query: FunnelQuery, lo: int = 0, hi: int = 2**62
 ) -> list[tuple[int, float | None]]:
     flt = EventFilter(namespace=ns, from_us=lo, to_us=hi)
     answer = ask(funnel(provider(storage), flt, query))
     return [(s["count"], s["median_seconds"]) for s in answer["steps"]]
 
 
-def test_steps_count_only_in_order(shared_storage: SQLiteStorage, src: int, ns: str) -> None:
+def test_steps_count_only_in_order(shared_storage: Storage, src: int, ns: str) -> None:
     store(
         shared_storage,
         src,
@@ -70,7 +70,7 @@ def test_steps_count_only_in_order(shared_storage: SQLiteStorage, src: int, ns: 
 
 
 def test_window_is_inclusive_and_anchored_at_the_first_step(
-    shared_storage: SQLiteStorage, src: int, ns: str
+    shared_storage: Storage, src: int, ns: str
 ) -> None:
     store(
         shared_storage,
@@ -93,7 +93,7 @@ def test_window_is_inclusive_and_anchored_at_the_first_step(
 
 
 def test_repeated_steps_need_distinct_later_events(
-    shared_storage: SQLiteStorage, src: int, ns: str
+    shared_storage: Storage, src: int, ns: str
 ) -> None:
     store(
         shared_storage,
@@ -111,7 +111,7 @@ def test_repeated_steps_need_distinct_later_events(
     assert got == [(3, None), (1, 1.0), (1, 3.0)]
 
 
-def test_step_filters_and_identity_links(shared_storage: SQLiteStorage, src: int, ns: str) -> None:
+def test_step_filters_and_identity_links(shared_storage: Storage, src: int, ns: str) -> None:
     persons.identify(shared_storage.engine, f"{ns}-user", f"{ns}-anon", {})
     store(
         shared_storage,
@@ -131,7 +131,7 @@ def test_step_filters_and_identity_links(shared_storage: SQLiteStorage, src: int
     assert run(shared_storage, ns, FunnelQuery((land, signup))) == [(2, None), (2, 10.5)]
 
 
-def test_by_session_follows_session_ids(shared_storage: SQLiteStorage, src: int, ns: str) -> None:
+def test_by_session_follows_session_ids(shared_storage: Storage, src: int, ns: str) -> None:
     store(
         shared_storage,
         src,
@@ -148,7 +148,7 @@ def test_by_session_follows_session_ids(shared_storage: SQLiteStorage, src: int,
     assert run(shared_storage, ns, FunnelQuery(q, by="person")) == [(2, None), (2, 1.5)]
 
 
-def test_every_step_lies_in_the_range(shared_storage: SQLiteStorage, src: int, ns: str) -> None:
+def test_every_step_lies_in_the_range(shared_storage: Storage, src: int, ns: str) -> None:
     store(
         shared_storage,
         src,
@@ -192,7 +192,7 @@ def scenarios(draw: st.DrawFn) -> tuple[list[Raw], list[tuple[str, str]], tuple[
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(case=scenarios(), by=st.sampled_from(["person", "session"]), filtered=st.booleans())
 def test_random_funnels_equal_the_brute_force(
-    shared_storage: SQLiteStorage,
+    shared_storage: Storage,
     src: int,
     case: tuple[list[Raw], list[tuple[str, str]], tuple[str, ...], int],
     by: str,

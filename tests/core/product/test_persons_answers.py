@@ -18,7 +18,7 @@ from tidings.errors import Invalid
 from tidings.model.records import EventFilter
 from tidings.model.timeparse import to_iso
 from tidings.storage import persons
-from tidings.storage.sqlite import SQLiteStorage
+from tidings.storage.base import Storage
 
 S = 1_000_000
 T0 = 1_780_000_000 * S
@@ -26,16 +26,16 @@ _spaces = itertools.count()
 
 
 @pytest.fixture(scope="module")
-def src(shared_storage: SQLiteStorage) -> int:
+def src(shared_storage: Storage) -> int:
     return shared_storage.create_source("persons", "p".ljust(64, "k"), None).id
 
 
-def everyone(storage: SQLiteStorage, ns: str, query: PersonsQuery, lo: int = 0) -> dict[str, Any]:
+def everyone(storage: Storage, ns: str, query: PersonsQuery, lo: int = 0) -> dict[str, Any]:
     flt = EventFilter(namespace=ns, from_us=lo, to_us=2**62)
     return ask(list_persons(provider(storage), storage, flt, query))
 
 
-def test_anonymous_then_identified_is_one_person(shared_storage: SQLiteStorage, src: int) -> None:
+def test_anonymous_then_identified_is_one_person(shared_storage: Storage, src: int) -> None:
     ns = f"c{next(_spaces)}"
     user, anon, stranger = f"{ns}-Ada", f"{ns}-cookie", f"{ns}-drifter"
     store(shared_storage, src, [Raw(T0, ns, "view", anonymous_id=anon)])
@@ -95,7 +95,7 @@ def test_anonymous_then_identified_is_one_person(shared_storage: SQLiteStorage, 
     assert [e["name"] for e in latest] == ["buy", "identify"]
 
 
-def test_a_recorded_person_without_events_in_range(shared_storage: SQLiteStorage) -> None:
+def test_a_recorded_person_without_events_in_range(shared_storage: Storage) -> None:
     ns = f"c{next(_spaces)}"
     persons.identify(shared_storage.engine, f"{ns}-quiet", None, {"k": "v"})
     answer = ask(
@@ -114,7 +114,7 @@ def test_a_recorded_person_without_events_in_range(shared_storage: SQLiteStorage
     }
 
 
-def test_a_forged_cursor_is_refused(shared_storage: SQLiteStorage) -> None:
+def test_a_forged_cursor_is_refused(shared_storage: Storage) -> None:
     with pytest.raises(Invalid) as caught:
         everyone(shared_storage, "none", PersonsQuery(after="bm90IGEgY3Vyc29y"))
     assert caught.value.errors[0].field == "after"
@@ -143,7 +143,7 @@ def test_a_forged_cursor_is_refused(shared_storage: SQLiteStorage) -> None:
     lo=st.integers(0, 10),
 )
 def test_random_persons_equal_the_brute_force(
-    shared_storage: SQLiteStorage,
+    shared_storage: Storage,
     src: int,
     events: list[tuple[int, str | None, str | None]],
     identifies: list[tuple[str | None, str | None, dict[str, str]]],

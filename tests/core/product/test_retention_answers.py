@@ -19,7 +19,7 @@ from tidings.core.product.steps import EventKind
 from tidings.model.records import EventFilter
 from tidings.model.timeparse import parse_timestamp
 from tidings.storage import persons
-from tidings.storage.sqlite import SQLiteStorage
+from tidings.storage.base import Storage
 
 DAY = 86_400_000_000
 _spaces = itertools.count()
@@ -31,19 +31,17 @@ def at(iso: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def src(shared_storage: SQLiteStorage) -> int:
+def src(shared_storage: Storage) -> int:
     return shared_storage.create_source("retention", "r".ljust(64, "k"), None).id
 
 
 def run(
-    storage: SQLiteStorage, ns: str, query: RetentionQuery, lo: int = 0, hi: int = 2**62
+    storage: Storage, ns: str, query: RetentionQuery, lo: int = 0, hi: int = 2**62
 ) -> dict[str, object]:
     return ask(retention(provider(storage), EventFilter(namespace=ns, from_us=lo, to_us=hi), query))
 
 
-def test_weekly_cohorts_start_monday_in_the_time_zone(
-    shared_storage: SQLiteStorage, src: int
-) -> None:
+def test_weekly_cohorts_start_monday_in_the_time_zone(shared_storage: Storage, src: int) -> None:
     ns = f"w{next(_spaces)}"
     store(
         shared_storage,
@@ -74,7 +72,7 @@ def test_weekly_cohorts_start_monday_in_the_time_zone(
     ]
 
 
-def test_months_days_links_and_range_edges(shared_storage: SQLiteStorage, src: int) -> None:
+def test_months_days_links_and_range_edges(shared_storage: Storage, src: int) -> None:
     ns = f"m{next(_spaces)}"
     persons.identify(shared_storage.engine, f"{ns}-u", f"{ns}-x", {})
     store(
@@ -120,7 +118,7 @@ def test_months_days_links_and_range_edges(shared_storage: SQLiteStorage, src: i
     same=st.booleans(),
 )
 def test_random_retention_equals_the_brute_force(
-    shared_storage: SQLiteStorage,
+    shared_storage: Storage,
     src: int,
     events: list[tuple[int, str, str | None, str | None]],
     links: list[tuple[str, str]],
