@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tidings.core.event_sql import EventSQL
-from tidings.core.product.steps import EventKind
+from tidings.core.product.steps import EventKind, narrowed
 from tidings.model.records import EventFilter
 
 #: The column a funnel follows, by ``by``.
@@ -87,4 +87,4 @@ def shape(query: FunnelQuery, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
 async def funnel(sql: EventSQL, flt: EventFilter, query: FunnelQuery) -> dict[str, Any]:
     """The funnel over the events matching ``flt`` (its range bounds every step)."""
     statement, params = funnel_sql(sql, query)
-    return shape(query, await sql.fetch(flt, statement, params))
+    return shape(query, await sql.fetch(narrowed(flt, query.steps), statement, params))

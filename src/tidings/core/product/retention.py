@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tidings.core.event_sql import EventSQL
-from tidings.core.product.steps import EventKind
+from tidings.core.product.steps import EventKind, narrowed
 from tidings.model.records import EventFilter
 
 UTC = ZoneInfo("UTC")
@@ -88,4 +88,5 @@ def shape(query: RetentionQuery, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
 async def retention(sql: EventSQL, flt: EventFilter, query: RetentionQuery) -> dict[str, Any]:
     """Retention over the events matching ``flt`` (its range bounds cohorts and returns)."""
     statement, params = retention_sql(sql, query)
-    return shape(query, await sql.fetch(flt, statement, params))
+    kinds = (query.start, query.returning)
+    return shape(query, await sql.fetch(narrowed(flt, kinds), statement, params))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tidings.core.event_sql import EventSQL
+from tidings.model.records import EventFilter
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +27,15 @@ class EventKind:
             parts.append(f"({sql.prop(key)}) = ?")
             params.append(value)
         return "(" + " AND ".join(parts) + ")"
+
+
+def narrowed(flt: EventFilter, kinds: Sequence[EventKind]) -> EventFilter:
+    """``flt`` restricted to the names (and the one namespace, if shared) of ``kinds``, when
+    it names none itself: a question that reads only these kinds then loads only their events,
+    and its answer is the same."""
+    if not flt.names:
+        flt = dataclasses.replace(flt, names=tuple(sorted({k.name for k in kinds})))
+    namespaces = {k.namespace for k in kinds}
+    if flt.namespace is None and len(namespaces) == 1:
+        flt = dataclasses.replace(flt, namespace=namespaces.pop())
+    return flt
