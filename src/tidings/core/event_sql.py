@@ -63,8 +63,9 @@ class EventSQL(Protocol):
 
     def prop(self, key: str) -> str:
         """A SQL expression over ``events`` giving property ``key`` as the list filters compare
-        it (VARCHAR: strings as themselves, numbers and ``true``/``false``/``null`` as JSON text),
-        or NULL when the event has no such key. ``key`` is matched exactly, whatever it holds."""
+        it (VARCHAR: strings as themselves, numbers, ``true``/``false``, arrays and objects as
+        JSON text), or NULL when the event has no such key or it holds ``null``. ``key`` is
+        matched exactly, whatever it holds."""
         ...
 
 
@@ -81,6 +82,22 @@ _COLUMNS = (
     "properties VARCHAR"
 )
 _CHUNK = 5000
+_TYPES = (
+    "BIGINT",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "BIGINT",
+    "BIGINT",
+    "DOUBLE",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+)
+#: Rows from one list per column, zipped by ``unnest`` (the lists have equal lengths).
+_INSERT = "INSERT INTO events SELECT " + ", ".join(f"unnest(?::{t}[])" for t in _TYPES)
 
 
 class LoadedEvents:
@@ -121,26 +138,23 @@ class LoadedEvents:
     def _insert(self, con: duckdb.DuckDBPyConnection, chunk: list[StoredEvent]) -> None:
         anonymous = {e.anonymous_id for e in chunk if e.user_id is None and e.anonymous_id}
         links = persons.resolve_aliases(self._storage.engine, anonymous)
-        con.executemany(
-            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    e.id,
-                    e.source,
-                    e.namespace,
-                    e.name,
-                    e.timestamp,
-                    e.received_at,
-                    e.value,
-                    e.user_id,
-                    e.anonymous_id,
-                    e.session_id,
-                    person_of_event(e.user_id, e.anonymous_id, links),
-                    e.properties,
-                )
-                for e in chunk
-            ],
-        )
+        # One statement per chunk, each column bound as one list: DuckDB's executemany runs
+        # row by row (about 4 ms per event), which made a few thousand events take seconds.
+        columns: list[list[object]] = [
+            [e.id for e in chunk],
+            [e.source for e in chunk],
+            [e.namespace for e in chunk],
+            [e.name for e in chunk],
+            [e.timestamp for e in chunk],
+            [e.received_at for e in chunk],
+            [e.value for e in chunk],
+            [e.user_id for e in chunk],
+            [e.anonymous_id for e in chunk],
+            [e.session_id for e in chunk],
+            [person_of_event(e.user_id, e.anonymous_id, links) for e in chunk],
+            [e.properties for e in chunk],
+        ]
+        con.execute(_INSERT, columns)
 
 
 def person_of_event(

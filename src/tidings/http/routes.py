@@ -5,8 +5,8 @@ Compat slices keep their own maps; ``tidings/routes.py`` joins them all into the
 
 from __future__ import annotations
 
-from tidings.http import apidocs, cors, oauth, openapi, snippet
-from tidings.http.api import aggregates, docs, erase, events, live, system
+from tidings.http import apidocs, cors, oauth, openapi, openapi_product, snippet
+from tidings.http.api import aggregates, docs, erase, events, live, people, product, system
 from tidings.http.dashboard import routes as dashboard
 from tidings.http.routing import Entry, endpoint
 
@@ -24,6 +24,12 @@ ROUTES: list[Entry] = [
     endpoint("/api/v1/events", erase.erase_events, "DELETE", doc=docs.ERASE_EVENTS),
     endpoint("/api/v1/events", cors.preflight, "OPTIONS", hot=True, doc=docs.PREFLIGHT),
     endpoint("/api/v1/aggregate", aggregates.read_aggregate, "GET", doc=docs.READ_AGGREGATE),
+    endpoint("/api/v1/funnel", product.read_funnel, "GET", doc=openapi_product.FUNNEL),
+    endpoint("/api/v1/retention", product.read_retention, "GET", doc=openapi_product.RETENTION),
+    endpoint("/api/v1/persons", people.read_persons, "GET", doc=openapi_product.PERSONS),
+    endpoint(
+        "/api/v1/persons/{person:path}", people.read_person, "GET", doc=openapi_product.ONE_PERSON
+    ),
     endpoint("/api/v1/live", live.live, "GET", hot=True, doc=docs.LIVE),
     endpoint("/healthz", system.healthz, "GET", doc=docs.HEALTHZ),
     endpoint("/readyz", system.readyz, "GET", doc=docs.READYZ),

@@ -7,7 +7,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tidings.http.dashboard import admin, credentials, data, pages
+from tidings.http.dashboard import admin, credentials, data, pages, product
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -18,6 +18,11 @@ ROUTES: list[BaseRoute] = [
     Route("/explore", pages.explore, methods=["GET"]),
     Route("/explore.csv", pages.explore_csv, methods=["GET"]),
     Route("/live", pages.live, methods=["GET"]),
+    Route("/funnels", product.funnels, methods=["GET"]),
+    Route("/retention", product.retention_page, methods=["GET"]),
+    Route("/people", product.people, methods=["GET"]),
+    Route("/people/erase", product.erase, methods=["POST"]),
+    Route("/people/{person:path}", product.person_page, methods=["GET"]),
     # GET /, /sessions, /opencast and /admin/consumers are routed by their compat slices.
     Route("/dashboard/data/overview", data.overview_data, methods=["GET"]),
     Route("/dashboard/data/events", data.tail_events, methods=["GET"]),

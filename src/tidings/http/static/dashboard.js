@@ -107,6 +107,17 @@
       explored.chart.series);
   }
 
+  // ---- funnels and retention: the answer's chart (the table beside it holds the figures) -----
+  var funnelData = readJSON("funnel-data");
+  if (funnelData) {
+    makeChart(document.getElementById("funnel-chart"), "bar", funnelData.labels, funnelData.series);
+  }
+  var retentionData = readJSON("retention-data");
+  if (retentionData) {
+    makeChart(document.getElementById("retention-chart"), "line", retentionData.labels,
+      retentionData.series);
+  }
+
   // ---- live tail: recent events, then Server-Sent Events; pausable; filters in the URL -------
   // A fresh tail first reads the newest matching events (context), then follows the live
   // stream from that cursor, so nothing falls between the two. Pausing closes the stream;
