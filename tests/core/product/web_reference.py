@@ -4,6 +4,7 @@ EventSQL provider over a plain list of rows."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -132,7 +133,7 @@ def brute_force(rows: Sequence[Row], edges: Sequence[int], limit: int) -> WebSum
             key=lambda t: (-t.visitors, -t.pageviews, t.value),
         )
         out.top[name] = ranked[:limit]
-    for lo, hi in zip(edges, edges[1:], strict=False):
+    for lo, hi in itertools.pairwise(edges):
         inside = [r for r in views if lo <= r.ts < hi]
         out.series.append(SeriesPoint(lo, len({visitor(r) for r in inside}), len(inside)))
     return out
