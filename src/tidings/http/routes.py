@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from tidings.http import apidocs, cors, oauth, openapi, snippet
 from tidings.http.api import aggregates, erase, events, live, system
+from tidings.http.api.web import read_web
 from tidings.http.dashboard import routes as dashboard
 from tidings.http.routing import Entry, endpoint
 
@@ -19,6 +20,7 @@ ROUTES: list[Entry] = [
     endpoint("/api/v1/events", cors.preflight, "OPTIONS", hot=True),
     endpoint("/api/v1/aggregate", aggregates.read_aggregate, "GET"),
     endpoint("/api/v1/live", live.live, "GET", hot=True),
+    endpoint("/api/v1/web", read_web, "GET"),
     endpoint("/healthz", system.healthz, "GET"),
     endpoint("/readyz", system.readyz, "GET"),
     endpoint("/metrics", system.metrics, "GET"),
