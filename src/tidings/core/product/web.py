@@ -107,76 +107,98 @@ def page_view_filter(flt: EventFilter) -> EventFilter:
     return dataclasses.replace(flt, names=(PAGE_VIEW,))
 
 
+#: What a session takes from its first page view, read only for those page views.
+_ENTRY_PROPS = ("referrer", "utm_source", "browser", "os", "device")
+
+
 def _sql(sql: EventSQL) -> str:
+    """One statement for the whole summary (a provider may copy the events once per statement).
+
+    Cheap where it can be on DuckDB: properties are read once per page view (``path``) or once
+    per session (the entry page view's others); the shared steps are materialized rather than
+    inlined into each use; distinct visitors are counted in two steps (group by value and
+    visitor, then by value); the series finds each page view's bucket with an ASOF join."""
     p = sql.prop
-    session_cols = ", ".join(
-        f"first({col} ORDER BY ts, id) AS s_{col}"
-        for col in ("path", "referrer", "utm_source", "browser", "os", "device")
-    )
-    sets = ", ".join("(path)" if name == "pages" else f"(s_{col})" for name, col in TOP_LISTS)
-    kind = " ".join(
-        f"WHEN grouping({'path' if name == 'pages' else 's_' + col}) = 0 THEN '{name}'"
+    entry_props = ", ".join(f"{p(key)} AS {key}" for key in _ENTRY_PROPS)
+    per_session = " UNION ALL ".join(
+        f"SELECT '{name}' AS kind, value, count(*) AS visitors, sum(n) AS pageviews FROM ("
+        f"SELECT {'entry_page' if name == 'entry_pages' else col} AS value, visitor, sum(n) AS n "
+        "FROM session_visitors GROUP BY ALL) WHERE value IS NOT NULL GROUP BY value"
         for name, col in TOP_LISTS
+        if name != "pages"
     )
-    value = ", ".join("path" if name == "pages" else f"s_{col}" for name, col in TOP_LISTS)
     return f"""
 WITH buckets AS (
-  SELECT unnest(?::BIGINT[]) AS lo, unnest(?::BIGINT[]) AS hi
+  SELECT unnest(?::BIGINT[]) AS lo
 ),
-pv AS (
-  SELECT id, ts, person, session_id,
-    {p("path")} AS path, {p("referrer")} AS referrer, {p("utm_source")} AS utm_source,
-    {p("browser")} AS browser, {p("os")} AS os, {p("device")} AS device
+pv AS MATERIALIZED (
+  SELECT id, ts, person, session_id, {p("path")} AS path
   FROM events WHERE name = '{PAGE_VIEW}'
 ),
-marked AS (
-  SELECT *, CASE WHEN session_id IS NULL AND person IS NOT NULL
-    AND ts - lag(ts) OVER (PARTITION BY person, session_id IS NULL ORDER BY ts, id)
-      <= {SESSION_GAP_US}
+loose AS (
+  SELECT *, CASE WHEN person IS NOT NULL
+    AND ts - lag(ts) OVER (PARTITION BY person ORDER BY ts, id) <= {SESSION_GAP_US}
     THEN 0 ELSE 1 END AS fresh
-  FROM pv
+  FROM pv WHERE session_id IS NULL
 ),
 keyed AS (
-  SELECT *, CASE
-    WHEN session_id IS NOT NULL THEN 's' || session_id
-    WHEN person IS NULL THEN 'e' || id::VARCHAR
+  SELECT *, 's' || session_id AS skey FROM pv WHERE session_id IS NOT NULL
+  UNION ALL
+  SELECT id, ts, person, session_id, path,
+    CASE WHEN person IS NULL THEN 'e' || id::VARCHAR
     ELSE 'p' || person || '#' || (sum(fresh) OVER (
-      PARTITION BY person, session_id IS NULL ORDER BY ts, id ROWS UNBOUNDED PRECEDING
-    ))::VARCHAR
-  END AS skey
-  FROM marked
+      PARTITION BY person ORDER BY ts, id ROWS UNBOUNDED PRECEDING
+    ))::VARCHAR END
+  FROM loose
 ),
-v AS (
+v AS MATERIALIZED (
   SELECT *, CASE WHEN person IS NOT NULL THEN 'u' || person ELSE 'k' || skey END AS visitor
   FROM keyed
 ),
-sessions AS (
-  SELECT skey, count(*) AS n, max(ts) - min(ts) AS span, {session_cols}
+sessions AS MATERIALIZED (
+  SELECT skey, count(*) AS n, max(ts) - min(ts) AS span, arg_min(id, (ts, id)) AS entry_id
   FROM v GROUP BY skey
 ),
-joined AS (
-  SELECT v.visitor, v.path, s.* FROM v JOIN sessions s USING (skey)
+entry_props AS (
+  SELECT id, {entry_props}
+  FROM events WHERE id IN (SELECT entry_id FROM sessions)
+),
+session_visitors AS MATERIALIZED (
+  SELECT sv.visitor, sv.n, first_view.path AS entry_page, e.*
+  FROM (SELECT skey, visitor, count(*) AS n FROM v GROUP BY skey, visitor) sv
+  JOIN sessions s USING (skey)
+  JOIN v AS first_view ON first_view.id = s.entry_id
+  JOIN entry_props e ON e.id = s.entry_id
 ),
 tops AS (
-  SELECT CASE {kind} END AS kind, coalesce({value}) AS value,
-    count(DISTINCT visitor) AS visitors, count(*) AS pageviews
-  FROM joined GROUP BY GROUPING SETS ({sets})
+  SELECT 'pages' AS kind, value, count(*) AS visitors, sum(n) AS pageviews FROM (
+    SELECT path AS value, visitor, count(*) AS n FROM v GROUP BY ALL
+  ) WHERE value IS NOT NULL GROUP BY value
+  UNION ALL {per_session}
 ),
 ranked AS (
   SELECT kind, value, visitors, pageviews,
     row_number() OVER (PARTITION BY kind ORDER BY visitors DESC, pageviews DESC, value) AS r
-  FROM tops WHERE value IS NOT NULL
+  FROM tops
+),
+bucketed AS (
+  SELECT b.lo, v.visitor, count(*) AS n FROM v ASOF JOIN buckets b ON v.ts >= b.lo
+  GROUP BY b.lo, v.visitor
+),
+series AS (
+  SELECT b.lo, count(x.visitor) AS visitors, coalesce(sum(x.n), 0) AS pageviews
+  FROM buckets b LEFT JOIN bucketed x ON x.lo = b.lo GROUP BY b.lo
 )
 SELECT 'total' AS kind, NULL AS value,
-  (SELECT count(DISTINCT visitor) FROM v)::HUGEINT AS a, (SELECT count(*) FROM v)::HUGEINT AS b,
+  (SELECT count(*) FROM (SELECT DISTINCT visitor FROM v))::HUGEINT AS a,
+  (SELECT count(*) FROM v)::HUGEINT AS b,
   (SELECT count(*) FROM sessions)::HUGEINT AS c,
   (SELECT count(*) FILTER (WHERE n = 1) FROM sessions)::HUGEINT AS d,
   (SELECT coalesce(sum(span), 0) FROM sessions)::HUGEINT AS e
 UNION ALL
 SELECT kind, value, visitors, pageviews, NULL, NULL, NULL FROM ranked WHERE r <= ?
 UNION ALL
-SELECT 'series', NULL, b.lo, count(DISTINCT v.visitor), count(v.id), NULL, NULL
-FROM buckets b LEFT JOIN v ON v.ts >= b.lo AND v.ts < b.hi GROUP BY b.lo
+SELECT 'series', NULL, lo, visitors, pageviews, NULL, NULL FROM series
 """
 
 
@@ -189,7 +211,7 @@ async def web_summary(sql: EventSQL, query: WebQuery) -> WebSummary:
     flt = query.flt
     assert flt.from_us is not None and flt.to_us is not None
     edges = boundaries(flt.from_us, flt.to_us, query.granularity, query.tz, MAX_BUCKETS)
-    params: list[object] = [edges[:-1], edges[1:], query.limit]
+    params: list[object] = [edges[:-1], query.limit]
     rows = await sql.fetch(page_view_filter(flt), _sql(sql), params)
     return summary_of(rows)
 
