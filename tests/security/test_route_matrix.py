@@ -97,6 +97,7 @@ TABLE: dict[tuple[str, str], dict[str, str | int]] = {
     ("OPTIONS", "/api/v1/events"): OPEN,
     ("GET", "/api/v1/aggregate"): AGGREGATE,
     ("GET", "/api/v1/live"): READ,
+    ("GET", "/api/v1/web"): AGGREGATE,
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,
     ("GET", "/metrics"): READ,

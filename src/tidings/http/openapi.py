@@ -29,6 +29,7 @@ from tidings.http.openapi_parts import (
     obj,
     param,
 )
+from tidings.http.openapi_web import PATHS as WEB_PATHS
 
 
 def document() -> dict[str, Any]:
@@ -53,6 +54,7 @@ def document() -> dict[str, Any]:
             },
             "/api/v1/aggregate": {"get": _read_aggregate()},
             **_operations(),
+            **WEB_PATHS,
         },
     }
 
