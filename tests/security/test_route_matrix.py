@@ -181,6 +181,7 @@ TABLE: dict[tuple[str, str], dict[str, str | int]] = {
     ("POST", "/logout"): PAGE,
     ("GET", "/explore"): PAGE,
     ("GET", "/explore.csv"): PAGE,
+    ("GET", "/web"): PAGE,
     ("GET", "/live"): PAGE,
     ("GET", "/opencast"): PAGE,
     ("GET", "/opencast/adopter"): ADMIN_PAGE,

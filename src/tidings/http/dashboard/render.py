@@ -31,6 +31,7 @@ NAV = (
     ("/", "Overview", False),
     ("/explore", "Explorer", False),
     ("/live", "Live", False),
+    ("/web", "Web", False),
     ("/sessions", "Sessions", False),
     ("/opencast", "Opencast", False),
     ("/admin/sources", "Sources", True),
