@@ -112,7 +112,7 @@ def test_page_shows_the_figures_and_links_that_filter(
 def test_a_bad_field_is_a_400_page(logged_in: TestClient) -> None:
     answer = logged_in.get("/web?range=forever")
     assert answer.status_code == 400
-    assert "range must be one of" in answer.text
+    assert "must be one of 24h, 7d, 30d, 90d, 365d or custom" in answer.text
 
 
 def test_strangers_are_sent_to_log_in(client: TestClient) -> None:
