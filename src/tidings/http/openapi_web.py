@@ -59,7 +59,8 @@ def _read_web() -> dict[str, Any]:
             param("tz", "IANA time zone of the series buckets (default UTC)."),
             param(
                 "granularity",
-                "Series bucket size (default hour up to two days, else day).",
+                "Series bucket size (default: hour up to 2 days, day up to 400, "
+                "week up to 5 years, else month).",
                 {"enum": list(SERIES_GRANULARITIES)},
             ),
             param(

@@ -153,6 +153,23 @@ def test_filters_limit_and_time_zone_apply(visits: TestClient, viewer: tuple[str
     assert other["pageviews"] == 0 and other["bounce_rate"] is None
 
 
+@pytest.mark.parametrize(
+    ("window", "granularity"),
+    [
+        ("from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z", "hour"),
+        ("from=2025-03-01T00:00:00Z&to=2026-03-01T00:00:00Z", "day"),
+        ("from=2022-03-01T00:00:00Z&to=2026-03-01T00:00:00Z", "week"),
+        ("from=2000-03-01T00:00:00Z&to=2026-03-01T00:00:00Z", "month"),
+    ],
+)
+def test_the_series_step_follows_the_range_length(
+    client: TestClient, viewer: tuple[str, str], window: str, granularity: str
+) -> None:
+    answer = client.get(f"/api/v1/web?namespace=site&{window}", auth=viewer)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["granularity"] == granularity
+
+
 def test_the_default_range_is_the_last_thirty_days(
     visits: TestClient, viewer: tuple[str, str]
 ) -> None:

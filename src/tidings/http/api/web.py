@@ -25,8 +25,9 @@ from tidings.model.timeparse import now_us
 
 #: Without ``from``, the summary covers this much before ``to`` (api.md section 8: 30 days).
 DEFAULT_SPAN_US = 30 * 86_400 * 1_000_000
-#: Without ``granularity``, ranges up to this long are charted by the hour, longer by the day.
-HOURLY_UP_TO_US = 2 * 86_400 * 1_000_000
+DAY_US = 86_400 * 1_000_000
+#: Without ``granularity``: the finest series step whose buckets stay few for the range.
+AUTO_GRANULARITY = ((2 * DAY_US, "hour"), (400 * DAY_US, "day"), (5 * 366 * DAY_US, "week"))
 MAX_LIMIT = 1000
 
 
@@ -47,8 +48,8 @@ def parse_web_query(params: QueryParams, now: int) -> WebQuery:
     if from_us > to_us:
         raise Invalid.field("from", "must not be after 'to' (the default 'to' is now)")
     tz = _zone(params)
-    granularity = params.get("granularity") or (
-        "hour" if to_us - from_us <= HOURLY_UP_TO_US else "day"
+    granularity = params.get("granularity") or next(
+        (step for span, step in AUTO_GRANULARITY if to_us - from_us <= span), "month"
     )
     if granularity not in SERIES_GRANULARITIES:
         raise Invalid.field("granularity", f"must be one of {', '.join(SERIES_GRANULARITIES)}")
