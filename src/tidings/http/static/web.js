@@ -22,9 +22,9 @@
       labels: data.labels,
       datasets: [
         { label: "Visitors", data: data.visitors, borderColor: "#2f6fdb", backgroundColor: "#2f6fdb33",
-          fill: true, tension: 0.2, pointRadius: data.labels.length > 60 ? 0 : 2 },
+          fill: true, cubicInterpolationMode: "monotone", pointRadius: data.labels.length > 60 ? 0 : 2 },
         { label: "Page views", data: data.pageviews, borderColor: "#e8710a", backgroundColor: "#e8710a00",
-          tension: 0.2, pointRadius: data.labels.length > 60 ? 0 : 2 }
+          cubicInterpolationMode: "monotone", pointRadius: data.labels.length > 60 ? 0 : 2 }
       ]
     },
     options: {
