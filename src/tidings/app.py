@@ -21,6 +21,7 @@ from tidings.core.live import Hub
 from tidings.core.ratelimit import Buckets, MemoryBuckets, RateLimiter
 from tidings.core.retention import Pruner
 from tidings.core.sealing import Sealer
+from tidings.core.visitors import VisitorHasher
 from tidings.core.writer import Writer
 from tidings.http.deps import Runtime
 from tidings.http.hotpath import HotPath
@@ -115,6 +116,7 @@ def create_app(settings: Settings) -> HotPath:
             storage=storage,
             writer=writer,
             auth=Authenticator(storage),
+            visitors=VisitorHasher(storage),
             metrics=metrics,
             limiter=limiter,
             event_sql=LoadedEvents(storage),

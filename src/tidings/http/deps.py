@@ -15,6 +15,7 @@ from tidings.core.auth import Authenticator, Principal, secret_hash
 from tidings.core.event_sql import EventSQL
 from tidings.core.ratelimit import RateLimiter
 from tidings.core.store import Storage
+from tidings.core.visitors import VisitorHasher
 from tidings.core.writer import Writer
 from tidings.errors import Forbidden, Invalid, RateLimited, Unauthenticated
 from tidings.http.headers import header
@@ -31,6 +32,8 @@ class Runtime:
     writer: Writer
     auth: Authenticator
     metrics: Metrics
+    #: Daily-salted anonymous ids for browser events (api.md section 8, "Web").
+    visitors: VisitorHasher | None = None
     limiter: RateLimiter | None = None
     #: Where the analytics questions (breakdowns, funnels, retention, web, people) run their SQL.
     event_sql: EventSQL | None = None

@@ -5,8 +5,9 @@ Compat slices keep their own maps; ``tidings/routes.py`` joins them all into the
 
 from __future__ import annotations
 
-from tidings.http import apidocs, cors, oauth, openapi, openapi_product, snippet
+from tidings.http import apidocs, cors, oauth, openapi, openapi_product, openapi_web, snippet
 from tidings.http.api import aggregates, docs, erase, events, live, people, product, system
+from tidings.http.api.web import read_web
 from tidings.http.dashboard import routes as dashboard
 from tidings.http.routing import Entry, endpoint
 
@@ -31,6 +32,7 @@ ROUTES: list[Entry] = [
         "/api/v1/persons/{person:path}", people.read_person, "GET", doc=openapi_product.ONE_PERSON
     ),
     endpoint("/api/v1/live", live.live, "GET", hot=True, doc=docs.LIVE),
+    endpoint("/api/v1/web", read_web, "GET", doc=openapi_web.READ_WEB),
     endpoint("/healthz", system.healthz, "GET", doc=docs.HEALTHZ),
     endpoint("/readyz", system.readyz, "GET", doc=docs.READYZ),
     endpoint("/metrics", system.metrics, "GET", doc=docs.METRICS),

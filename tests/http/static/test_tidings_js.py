@@ -136,7 +136,14 @@ def test_page_view_click_and_custom_event_arrive_in_one_session(server, site, pa
     assert (click["target"], click["clickX"], click["clickY"]) == ("buy", 30, 120)
     assert by_name["pageView"]["properties"]["path"] == "/basic"
     assert by_name["pageView"]["properties"]["title"] == "Shop"
-    assert by_name["signup"]["properties"] == {"plan": "pro"}
+    # Every browser event also gets what the server derives from the User-Agent.
+    signup = by_name["signup"]["properties"]
+    assert signup == {
+        "plan": "pro",
+        "browser": "HeadlessChrome",
+        "os": "Linux",
+        "device": "desktop",
+    }
     assert by_name["signup"]["value"] == 3
     assert by_name["signup"]["context"]["page"]["url"].endswith("/basic")
     assert page.console_errors == []
@@ -235,3 +242,66 @@ def test_batch_whose_answer_is_lost_is_resent_and_stored_once(server, site, page
     finally:
         proxy.httpd.shutdown()
         proxy.httpd.server_close()
+
+
+def test_landing_from_another_site_with_utm_stores_origin_campaign_and_device(
+    server, site, page
+) -> None:
+    key = server.create_source("browser-web")
+    landing = _publish(site, "/landing", server.url, key, 'data-clicks="false"')
+    _publish(site, "/next", server.url, key, 'data-clicks="false"')
+    # Another site (another host name on the same test server) links to the landing page.
+    port = site["base"].rsplit(":", 1)[1]
+    other_site = f"http://127.0.0.1:{port}"
+    query = "?utm_source=news&utm_medium=email&utm_campaign=winter&utm_term=t&utm_content=c"
+    site["/from"] = (
+        '<!doctype html><title>From</title><link rel="icon" href="data:,">'
+        f'<a id="go" href="{landing}{query}">go</a>'
+    )
+    page.goto(other_site + "/from")
+    page.click("#go")
+    page.wait_for_url("**/landing?*")
+    first_session = page.evaluate("tidings.sessionId")
+    page.evaluate("tidings.flush()")
+    page.goto(site["base"] + "/next")  # inside the site: no referrer
+    page.evaluate("tidings.flush()")
+    events = _arrived(server, "browser-web", 2)
+    by_path = {e["properties"]["path"]: e for e in events}
+    entry, inner = by_path["/landing"], by_path["/next"]
+    props = entry["properties"]
+    assert props["referrer"] == other_site
+    assert {k: props[k] for k in props if k.startswith("utm_")} == {
+        "utm_source": "news",
+        "utm_medium": "email",
+        "utm_campaign": "winter",
+        "utm_term": "t",
+        "utm_content": "c",
+    }
+    assert props["screen_width"] == page.evaluate("screen.width")
+    assert (props["os"], props["device"]) == ("Linux", "desktop")
+    assert "Chrome" in props["browser"]
+    assert "referrer" not in inner["properties"]
+    assert "utm_source" not in inner["properties"]
+    # One visitor, one session; nothing that identifies the browser beyond today is kept.
+    assert entry["session_id"] == inner["session_id"] == first_session
+    assert entry["anonymous_id"] and entry["anonymous_id"] == inner["anonymous_id"]
+    user_agent = page.evaluate("navigator.userAgent")
+    for event in events:
+        assert user_agent not in repr(event)
+        assert "userAgent" not in event["context"]
+        assert "referrer" not in event["context"]["page"]
+    assert page.console_errors == []
+
+
+def test_session_ends_after_thirty_idle_minutes(server, site, page) -> None:
+    key = server.create_source("browser-idle")
+    page.goto(_publish(site, "/idle", server.url, key, 'data-clicks="false"'))
+    first = page.evaluate("tidings.sessionId")
+    # Pretend the last event was 31 minutes ago: the next event starts a new session.
+    page.evaluate(
+        "(() => { const s = JSON.parse(sessionStorage.getItem('tidings.session'));"
+        " s.last -= 31 * 60 * 1000; sessionStorage.setItem('tidings.session', JSON.stringify(s));"
+        " })()"
+    )
+    page.goto(site["base"] + "/idle")
+    assert page.evaluate("tidings.sessionId") != first

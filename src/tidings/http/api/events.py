@@ -21,6 +21,7 @@ from tidings.core.unknown import unknown
 from tidings.errors import FieldError, Invalid, TidingsError
 from tidings.http.api.params import event_filter, int_param
 from tidings.http.body import parse_json_tolerant, read_body
+from tidings.http.browser import browser_events, mark_browser_events
 from tidings.http.deps import require_reader, runtime, source_for, write_key
 from tidings.http.responses import JSONBody
 from tidings.model.events import EventDraft, validate_event, validate_events
@@ -98,6 +99,9 @@ async def create_events(request: Request) -> Response:
             body, non_finite_inside=("properties", "context"), lists=("events",)
         )
         source = await source_for(request, write_key(request, data))
+        browser = browser_events(data)
+        if browser:
+            await mark_browser_events(request, source.id, browser, now_us())
         drafts = _drafts(data, source.id, settings.max_batch_events, settings.max_event_bytes)
         results = await ingest(rt.writer, Batch(drafts))
     except TidingsError as exc:

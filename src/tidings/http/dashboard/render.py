@@ -34,6 +34,7 @@ NAV = (
     ("/funnels", "Funnels", False),
     ("/retention", "Retention", False),
     ("/people", "People", False),
+    ("/web", "Web", False),
     ("/sessions", "Sessions", False),
     ("/opencast", "Opencast", False),
     ("/admin/sources", "Sources", True),

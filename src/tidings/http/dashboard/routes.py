@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from tidings.http.dashboard import admin, credentials, data, pages, product
+from tidings.http.dashboard.web import web_page
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -23,6 +24,7 @@ ROUTES: list[BaseRoute] = [
     Route("/people", product.people, methods=["GET"]),
     Route("/people/erase", product.erase, methods=["POST"]),
     Route("/people/{person:path}", product.person_page, methods=["GET"]),
+    Route("/web", web_page, methods=["GET"]),
     # GET /, /sessions, /opencast and /admin/consumers are routed by their compat slices.
     Route("/dashboard/data/overview", data.overview_data, methods=["GET"]),
     Route("/dashboard/data/events", data.tail_events, methods=["GET"]),

@@ -11,6 +11,12 @@
  *
  * Events are batched and posted to /api/v1/events with fetch(keepalive); when the page is
  * hidden or unloaded the rest goes with navigator.sendBeacon. No unload handler ever waits.
+ *
+ * Privacy (api.md section 8, "Web"): no cookie, and no identifier outlives a day. The session
+ * id lives in sessionStorage (one tab) and is replaced after 30 minutes without an event and
+ * at each UTC midnight. Page views carry the path, the referrer's origin only when it is
+ * another site, the utm_* parameters of the URL and the screen width; the server derives
+ * browser, OS and device from the User-Agent header and stores neither it nor the address.
  */
 (function (w, d) {
   "use strict";
@@ -46,30 +52,67 @@
       h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  // One session per tab: sessionStorage survives reloads and navigations, not new tabs.
-  var sessionId = (function () {
-    try {
-      var s = w.sessionStorage.getItem("tidings.session");
-      if (!s) {
-        s = uuid();
-        w.sessionStorage.setItem("tidings.session", s);
-      }
-      return s;
-    } catch (e) {
-      return uuid();
-    }
-  })();
+  // One session per tab: sessionStorage survives reloads and navigations, not new tabs. A
+  // session ends after 30 idle minutes (Plausible's rule) and at UTC midnight, so the id
+  // never links one day's visit to the next.
+  var SESSION_IDLE_MS = 30 * 60 * 1000;
+  var SESSION_KEY = "tidings.session";
+  var session = null;
 
+  function utcDay(ms) { return Math.floor(ms / 86400000); }
+
+  function currentSession() {
+    var now = Date.now();
+    if (!session) {
+      try { session = JSON.parse(w.sessionStorage.getItem(SESSION_KEY) || "null"); }
+      catch (e) { session = null; }
+    }
+    if (!session || typeof session.id !== "string" || now - session.last > SESSION_IDLE_MS ||
+        utcDay(session.last) !== utcDay(now)) {
+      session = { id: uuid(), last: now };
+    }
+    session.last = now;
+    try { w.sessionStorage.setItem(SESSION_KEY, JSON.stringify(session)); } catch (e) { /* private mode */ }
+    return session.id;
+  }
+
+  // The referrer's origin when it is another site (a different host name, "www." aside);
+  // nothing for direct visits and for navigation inside the site.
+  function externalReferrer() {
+    if (!d.referrer) return null;
+    try {
+      var from = new URL(d.referrer);
+      var bare = function (host) { return host.replace(/^www\./, ""); };
+      if (from.protocol !== "http:" && from.protocol !== "https:") return null;
+      return bare(from.hostname) === bare(w.location.hostname) ? null : from.origin;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  var UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+
+  function pageProperties() {
+    var props = { path: w.location.pathname, title: d.title, screen_width: w.screen.width };
+    var referrer = externalReferrer();
+    if (referrer) props.referrer = referrer;
+    var query = new URLSearchParams(w.location.search);
+    for (var i = 0; i < UTM.length; i++) {
+      var v = query.get(UTM[i]);
+      if (v) props[UTM[i]] = v.slice(0, 200);
+    }
+    return props;
+  }
+
+  // No userAgent here: the server reads the header, derives what it keeps and drops the rest.
+  // The library name is what tells the server that an event comes from a browser.
   function context() {
-    var ctx = {
+    return {
       page: { url: w.location.href, path: w.location.pathname, title: d.title },
-      userAgent: w.navigator.userAgent,
       language: w.navigator.language,
       screen: { width: w.screen.width, height: w.screen.height },
-      library: { name: "tidings.js", version: "1" }
+      library: { name: "tidings.js", version: "2" }
     };
-    if (d.referrer) ctx.page.referrer = d.referrer;
-    return ctx;
   }
 
   function enqueue(name, properties, value) {
@@ -80,10 +123,11 @@
       value: typeof value === "number" && isFinite(value) ? value : 1,
       properties: properties && typeof properties === "object" ? properties : {},
       context: context(),
-      session_id: sessionId,
+      session_id: currentSession(),
       message_id: uuid()
     };
     if (userId) event.user_id = userId;
+    api.sessionId = event.session_id;
     queue.push({ event: event, attempts: 0 });
     if (queue.length >= MAX_BATCH) flush(false);
     else if (!timer) timer = w.setTimeout(function () { flush(false); }, FLUSH_MS);
@@ -165,11 +209,11 @@
   }
 
   var api = {
-    sessionId: sessionId,
+    sessionId: currentSession(),
     track: function (name, properties, value) { enqueue(name, properties, value); },
     page: function (properties) {
-      var props = { url: w.location.href, path: w.location.pathname, title: d.title };
-      if (d.referrer) props.referrer = d.referrer;
+      var props = pageProperties();
+      props.url = w.location.href;
       for (var k in properties || {}) props[k] = properties[k];
       enqueue("pageView", props);
     },
