@@ -11,13 +11,19 @@ from types import FrameType
 import click
 
 from tidings.cli.common import fail, opened_storage, settings_from
+from tidings.compat.openslides.os3.mode import check as check_openslides
 from tidings.config import Settings, redact_url
 from tidings.core.bootstrap import ensure_admin, secret_key
+from tidings.errors import ConfigError
 
 
 def _prepare(settings: Settings) -> Settings:
     """Migrate, create the admin on first start and fix the secret key, once, before any
     worker starts: so N workers do not race to migrate or to print N passwords."""
+    try:
+        check_openslides(settings)  # the OpenSlides mode without its secret file: stop here
+    except ConfigError as exc:
+        fail(str(exc), 2)
     os.makedirs(settings.data_dir, exist_ok=True)
     with opened_storage(settings) as storage:
         generated = ensure_admin(storage, settings.admin_password)

@@ -1,13 +1,19 @@
-"""The OpenSlides 3 autoupdate service: autoupdate, notify and applause (api.md 3.6)."""
+"""The OpenSlides 3 autoupdate service: autoupdate, notify and applause (api.md 3.6); in the
+OpenSlides mode (:mod:`tidings.compat.openslides.os3`) over a real OpenSlides' data."""
 
 from __future__ import annotations
 
 from tidings.compat.openslides import applause, autoupdate, notify
+from tidings.compat.openslides.os3 import streams
+from tidings.compat.openslides.switch import METHODS, switch
 from tidings.http.routing import Entry, endpoint
 
 ROUTES: list[Entry] = [
-    endpoint("/system/health", autoupdate.health, "GET"),
-    endpoint("/system/autoupdate", autoupdate.autoupdate, "GET", "POST"),
+    endpoint("/system/health", autoupdate.health, *METHODS),
+    # Tidings' own counters stream, whatever the mode (spec openslides3.md section 6).
+    endpoint("/api/v1/live/counters", autoupdate.autoupdate, "GET", "POST"),
+    endpoint("/system/autoupdate", switch(autoupdate.autoupdate, streams.autoupdate), *METHODS),
+    endpoint("/system/projector", switch(None, streams.projector_stream), *METHODS),
     endpoint("/system/notify", notify.notify, "GET", "POST"),
     endpoint("/system/notify/send", notify.send, "GET", "POST"),
     endpoint("/system/applause", applause.applause, "GET", "POST"),
