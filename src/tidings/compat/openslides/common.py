@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.core.live import NDJSON, Feed, Subscription, replay_then_follow
+from tidings.core.live import NDJSON, Feed, Framing, Subscription, replay_then_follow
 from tidings.errors import Forbidden, TidingsError, TooLarge, Unauthenticated
 from tidings.http.dashboard.auth import SESSION_COOKIE, visitor
 from tidings.http.deps import runtime
@@ -138,9 +138,19 @@ def same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
+#: The OpenSlides mode's lines: its client takes an empty line for an error, so an idle
+#: stream repeats the connected line instead.
+OPENSLIDES_NDJSON = Framing(sse=False)
+OPENSLIDES_NDJSON.keepalive = CONNECTED
+
+
 def system_stream(
-    sub: Subscription[T], feed: Feed[T], cursor: int | None = None, opening: bytes = b""
+    sub: Subscription[T],
+    feed: Feed[T],
+    cursor: int | None = None,
+    opening: bytes = b"",
+    framing: Framing = NDJSON,
 ) -> LiveResponse:
     """``sub``'s stream as NDJSON lines (see :func:`tidings.core.live.replay_then_follow`)."""
-    body = replay_then_follow(sub, feed, NDJSON, SLOW, cursor, opening)
+    body = replay_then_follow(sub, feed, framing, SLOW, cursor, opening)
     return LiveResponse(body, MEDIA_TYPE, sub, NDJSON.error(SLOW))

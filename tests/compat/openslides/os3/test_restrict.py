@@ -63,7 +63,8 @@ def test_speaker_notes_only_for_the_speaker_managers_or_when_configured() -> Non
     assert notes(view(DAVE)) == ["dave's note", None]
     assert notes(view(0)) == [None, None]
     assert notes(view(CAROL)) == ["dave's note", "eve's note"]
-    everyone = _data(**{"core/config:2": {"id": 2, "key": "agenda_list_of_speakers_speaker_note_for_everyone", "value": True}})  # fmt: skip
+    key = "agenda_list_of_speakers_speaker_note_for_everyone"
+    everyone = _data(**{"core/config:2": {"id": 2, "key": key, "value": True}})
     assert notes(view(DAVE, everyone)) == ["dave's note", "eve's note"]
 
 
@@ -165,3 +166,10 @@ def test_users_without_can_see_name_see_themselves_delegators_and_required_users
     }  # fmt: skip
     nobody = view(999)
     assert "users/user" not in nobody
+
+
+def test_a_user_without_can_see_name_sees_those_who_delegated_to_them() -> None:
+    data = _data()
+    frank = {**data.elements["users/user:6"], "vote_delegated_from_users_id": [ADMIN]}
+    data.apply(101, {"users/user:6": frank})
+    assert set(view(FRANK, data)["users/user"]) == {ADMIN, FRANK, CAROL, EVE}
