@@ -159,6 +159,7 @@ def test_users_without_can_see_name_see_themselves_delegators_and_required_users
     # Himself (own fields); Eve speaks on a list of speakers; Carol and Frank voted in a
     # published poll; Alice voted only in a running poll; the admin is required by nothing.
     assert set(dave) == {DAVE, EVE, CAROL, FRANK}
+    assert ADMIN not in view(FRANK)["users/user"]
     assert "email" in dave[DAVE] and "email" not in dave[EVE]
     assert set(dave[EVE]) == {
         "id", "username", "title", "first_name", "last_name", "structure_level", "number",
@@ -172,4 +173,4 @@ def test_a_user_without_can_see_name_sees_those_who_delegated_to_them() -> None:
     data = _data()
     frank = {**data.elements["users/user:6"], "vote_delegated_from_users_id": [ADMIN]}
     data.apply(101, {"users/user:6": frank})
-    assert set(view(FRANK, data)["users/user"]) == {ADMIN, FRANK, CAROL, EVE}
+    assert set(view(FRANK, data)["users/user"]) == {ADMIN, FRANK, CAROL, DAVE, EVE}
