@@ -49,19 +49,19 @@ class Levels(Protocol):
 class BusLevels:
     """Applause and presence in the bus's shared stamped sets."""
 
-    def __init__(self, hub: Hub, *, interval: float, window: float) -> None:
-        self.hub = hub
-        self.interval = interval
-        self.window = window
+    def __init__(self, rounds: ApplauseRounds) -> None:
+        self.hub = rounds.hub
+        self.rounds = rounds  # its interval and window, which may change
 
     async def applaud(self, uid: int) -> None:
         await self.hub.bus.stamp(APPLAUSE, [str(uid)], time.time())
 
     async def levels(self) -> tuple[int, int]:
         now = time.time()
-        kept = max(self.window, APPLAUSE_KEPT_SECONDS)
-        level = await self.hub.bus.count_since(APPLAUSE, now - self.window, now - kept)
-        present = await present_users(self.hub, now, max(3 * self.interval, 3.0))
+        window, interval = self.rounds.window, self.rounds.interval
+        kept = max(window, APPLAUSE_KEPT_SECONDS)
+        level = await self.hub.bus.count_since(APPLAUSE, now - window, now - kept)
+        present = await present_users(self.hub, now, max(3 * interval, 3.0))
         return level, present
 
 
@@ -76,7 +76,7 @@ class ApplauseRounds:
         self.interval = interval
         self.window = window
         #: Replaced by the OpenSlides mode with its own.
-        self.source: Levels = BusLevels(hub, interval=interval, window=window)
+        self.source: Levels = BusLevels(self)
         #: Rounds that broadcast a level (not the silent ones at zero).
         self.sent = 0
         hub.run_while_open("tidings-applause", self._loop)
