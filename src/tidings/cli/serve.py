@@ -53,6 +53,8 @@ def init(ctx: click.Context) -> None:
 @click.option("--port", type=int, help="TCP port [8000].")
 @click.option("--workers", type=int, help="Server processes [1].")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option("--ssl-certfile", help="TLS certificate (PEM): serve HTTPS with HTTP/2.")
+@click.option("--ssl-keyfile", help="TLS private key (PEM) of --ssl-certfile.")
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -60,6 +62,8 @@ def serve(
     port: int | None,
     workers: int | None,
     log_level: str | None,
+    ssl_certfile: str | None,
+    ssl_keyfile: str | None,
 ) -> None:
     """Run the HTTP server (migrating the database first)."""
     import uvicorn
@@ -68,7 +72,15 @@ def serve(
     from tidings.gc_tuning import tune_for_server
     from tidings.http.coalesce import CoalescingHttpToolsProtocol
 
-    settings = settings_from(ctx, host=host, port=port, workers=workers, log_level=log_level)
+    settings = settings_from(
+        ctx,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
     settings = _prepare(settings)
     if settings.workers > 1 and settings.bus_url.startswith("memory://"):
         # Each worker has its own in-process bus: a live stream would miss other workers' events.
@@ -93,6 +105,11 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_cleanly)
     signal.signal(signal.SIGINT, _exit_cleanly)
     tune_for_server()
+    if settings.ssl_certfile:
+        from tidings.cli.tls import serve_tls
+
+        serve_tls(settings)  # HTTPS with HTTP/2 (cli/tls.py)
+        return
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return
