@@ -37,6 +37,8 @@ class Data:
         self.current = 0
         self.lowest = 0
         self.version = 0
+        #: Bumped when any group changes (callers' permissions are kept until then).
+        self.groups_version = 0
         self._log_ids: list[int] = []
         self._log_keys: list[frozenset[str]] = []
         self._configs: dict[str, Any] = {}
@@ -57,12 +59,15 @@ class Data:
         self.lowest = lowest
         self.current = max([lowest, *self.changed_at.values()])
         self._log_ids, self._log_keys = [], []
+        self.groups_version += 1
         self._written()
 
     def apply(self, change_id: int, elements: Mapping[str, Element | None]) -> None:
         """One change (or several merged into ``change_id``): None deletes a key."""
         for key, element in elements.items():
             collection = collection_of(key)
+            if collection == "users/group":
+                self.groups_version += 1
             if element is None:
                 self.elements.pop(key, None)
                 self.by_collection.get(collection, {}).pop(key, None)

@@ -63,21 +63,26 @@ def caller(data: Data, uid: int) -> Caller:
 
 
 class Callers:
-    """Callers by user id, built once per data version."""
+    """Callers by user id, kept while their user element and every group are unchanged
+    (a change replaces an element's dict, so identity tells)."""
 
     def __init__(self, data: Data) -> None:
         self.data = data
-        self._version = -1
-        self._callers: dict[int, Caller] = {}
+        self._groups_version = -1
+        self._callers: dict[int, tuple[object, Caller]] = {}
 
     def get(self, uid: int) -> Caller:
-        if self._version != self.data.version:
+        data = self.data
+        if self._groups_version != data.groups_version:
             self._callers = {}
-            self._version = self.data.version
+            self._groups_version = data.groups_version
+        user = data.elements.get(f"users/user:{uid}")
         found = self._callers.get(uid)
-        if found is None:
-            found = self._callers[uid] = caller(self.data, uid)
-        return found
+        if found is not None and found[0] is user:
+            return found[1]
+        made = caller(data, uid)
+        self._callers[uid] = (user, made)
+        return made
 
 
 def _user_ids(entries: object, field: str) -> list[int]:
