@@ -70,14 +70,31 @@ def meeting(users: int) -> dict[str, dict[str, object]]:
 
 def motion(i: int, n: int) -> dict[str, object]:
     return {
-        "id": i, "title": f"Motion {i} v{n}", "state_restriction": [] if i % 3 else ["motions.can_manage"],
-        "submitters": [{"user_id": i, "weight": 1}], "supporters_id": [],
+        "id": i,
+        "title": f"Motion {i} v{n}",
+        "state_restriction": [] if i % 3 else ["motions.can_manage"],
+        "submitters": [{"user_id": i, "weight": 1}],
+        "supporters_id": [],
         "comments": [{"section_id": 1, "comment": "staff", "read_groups_id": [4]}],
-    }  # fmt: skip
+    }
 
 
 def speakers(i: int, n: int) -> dict[str, object]:
     return {"id": i, "speakers": [{"id": n, "user_id": 1 + n % 50, "note": "n", "weight": n}]}
+
+
+def change(n: int) -> dict[str, dict[str, object]]:
+    """The n-th change: a motion, an agenda item, a list of speakers or a user in turn."""
+    kind, i = n % 4, 1 + n % 50
+    if kind == 0:
+        return {f"motions/motion:{i}": motion(i, n)}
+    if kind == 1:
+        item = {"id": i, "is_hidden": n % 5 == 0, "duration": n, "comment": "c"}
+        return {f"agenda/item:{i}": item}
+    if kind == 2:
+        return {f"agenda/list-of-speakers:{i}": speakers(i, n)}
+    user = {"id": i, "username": f"u{i}", "groups_id": [3], "is_present": n % 2 == 0}
+    return {f"users/user:{i}": user}
 
 
 class Layout:
@@ -186,13 +203,7 @@ async def run(
     next_at = began
     while time.perf_counter() - began < args.duration:
         n = changes
-        kind, i = n % 4, 1 + n % 50
-        element = (
-            {f"motions/motion:{i}": motion(i, n)} if kind == 0
-            else {f"agenda/item:{i}": {"id": i, "is_hidden": n % 5 == 0, "duration": n, "comment": "c"}}
-            if kind == 1 else {f"agenda/list-of-speakers:{i}": speakers(i, n)} if kind == 2
-            else {f"users/user:{i}": {"id": i, "username": f"u{i}", "groups_id": [3], "is_present": n % 2 == 0}}
-        )  # fmt: skip
+        element = change(n)
         sent[layout.change_id + 1] = time.perf_counter()
         await asyncio.to_thread(layout.change, element)
         changes += 1
