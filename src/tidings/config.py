@@ -277,7 +277,8 @@ def _check(settings: Settings) -> None:
             f"rate_limit_url: unsupported scheme in {redact_url(settings.rate_limit_url)!r}"
             " (use memory:// or redis://)"
         )
-    if settings.openslides_fake_auth.strip().lstrip("-").isdigit() is False:
+    fake_auth = settings.openslides_fake_auth.strip()
+    if not fake_auth.removeprefix("-").isdigit() or not fake_auth.isascii():
         raise ConfigError(
             f"openslides_fake_auth: expected a user id or -1, got {settings.openslides_fake_auth!r}"
         )
