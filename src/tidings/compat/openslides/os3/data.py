@@ -41,6 +41,7 @@ class Data:
         self.groups_version = 0
         self._log_ids: list[int] = []
         self._log_keys: list[frozenset[str]] = []
+        self._since: dict[int, tuple[int, set[str]]] = {}
         self._configs: dict[str, Any] = {}
         self._configs_version = -1
         #: Called after every write (the streams' wake-up).
@@ -89,7 +90,18 @@ class Data:
 
     # -- reads ---------------------------------------------------------------------------------
     def changed_since(self, cursor: int) -> set[str]:
-        """Keys changed or deleted after change id ``cursor``."""
+        """Keys changed or deleted after change id ``cursor`` (the caller must not change
+        the set: streams at the same position share it)."""
+        cached = self._since.get(cursor)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        keys = self._changed_since(cursor)
+        if len(self._since) > 64:
+            self._since.clear()
+        self._since[cursor] = (self.version, keys)
+        return keys
+
+    def _changed_since(self, cursor: int) -> set[str]:
         if self._log_ids and cursor >= self._log_ids[0] - 1:
             start = bisect.bisect_right(self._log_ids, cursor)
             keys: set[str] = set()
