@@ -12,8 +12,15 @@ ROUTES: list[Entry] = [
     endpoint("/system/health", autoupdate.health, *METHODS),
     # Tidings' own counters stream, whatever the mode (spec openslides3.md section 6).
     endpoint("/api/v1/live/counters", autoupdate.autoupdate, "GET", "POST"),
-    endpoint("/system/autoupdate", switch(autoupdate.autoupdate, streams.autoupdate), *METHODS),
-    endpoint("/system/projector", switch(None, streams.projector_stream), *METHODS),
+    # Hot: a stream's every line passes the response's send; past Starlette's layers it
+    # costs one call instead of seven (http/hotpath.py), which counts at 1,000 streams.
+    endpoint(
+        "/system/autoupdate",
+        switch(autoupdate.autoupdate, streams.autoupdate),
+        *METHODS,
+        hot=True,
+    ),
+    endpoint("/system/projector", switch(None, streams.projector_stream), *METHODS, hot=True),
     endpoint("/system/notify", notify.notify, "GET", "POST"),
     endpoint("/system/notify/send", notify.send, "GET", "POST"),
     endpoint("/system/applause", applause.applause, "GET", "POST"),
