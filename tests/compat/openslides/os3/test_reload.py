@@ -48,3 +48,17 @@ def test_a_jump_of_more_than_100_reloads_and_sends_what_changed(os3: Meeting) ->
             to = line["to_change_id"]
             names |= {t["name"] for t in line["changed"].get("core/tag", [])}
         assert names == {"far", "farther", "announced"}
+
+
+def test_elements_added_without_change_ids_after_a_load_are_picked_up(os3: Meeting) -> None:
+    """A cache build loaded while it was still filling ``full_data``: the rest arrives."""
+    layout = os3.layout
+    layout.redis.hset(layout.k("full_data"), "core/tag:80", b'{"id":80,"name":"late"}')
+    deadline = 100
+    while deadline:
+        with os3.stream("/system/autoupdate?change_id=0", DAVE) as reader:
+            tags = {t["id"] for t in data_line(reader)["changed"].get("core/tag", [])}
+        if 80 in tags:
+            return
+        deadline -= 1
+    raise AssertionError("the late element never arrived")

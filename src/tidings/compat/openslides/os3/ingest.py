@@ -59,6 +59,7 @@ class Ingest:
         self.available = False
         self.loaded = False
         self._last_entry = b"0-0"
+        self._differs: tuple[int, int] | None = None
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -70,13 +71,16 @@ class Ingest:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def _lowest(self) -> tuple[bytes | None, int | None, int]:
+    async def _state(self) -> tuple[bytes | None, int | None, int, int]:
+        """``cache_ready``, the lowest and the newest change id, and how many elements."""
         pipe = self.redis.pipeline(transaction=True)
         pipe.get(self.keys.cache_ready)
         pipe.zscore(self.keys.change_id, LOWEST)
         pipe.zrevrange(self.keys.change_id, 0, 0, withscores=True)
-        ready, lowest, top = await pipe.execute()
-        return ready, None if lowest is None else int(lowest), int(top[0][1]) if top else 0
+        pipe.hlen(self.keys.full_data)
+        ready, lowest, top, count = await pipe.execute()
+        top_id = int(top[0][1]) if top else 0
+        return ready, None if lowest is None else int(lowest), top_id, int(count)
 
     async def reload(self) -> None:
         newest = await self.redis.xrevrange(self.keys.autoupdate, count=1)
@@ -95,7 +99,7 @@ class Ingest:
 
     async def sync(self) -> None:
         """Bring the data up to Redis' current change id (after a gap, an outage, a timeout)."""
-        ready, lowest, top = await self._lowest()
+        ready, lowest, top, count = await self._state()
         if ready != b"ok":
             raise NotReady
         data = self.data
@@ -103,6 +107,13 @@ class Ingest:
             await self.reload()
             return
         if top <= data.current:
+            # Elements added without a change id (a cache build still filling ``full_data``
+            # when it was loaded): reload once the difference stays for two checks, since a
+            # change being written makes one for a moment.
+            state = (top, count)
+            if count != len(data.elements) and self._differs == state:
+                await self.reload()
+            self._differs = state if count != len(data.elements) else None
             return
         members = await self.redis.zrangebyscore(
             self.keys.change_id, f"({data.current}", top, withscores=True
