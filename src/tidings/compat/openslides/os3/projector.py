@@ -4,10 +4,31 @@ know whether a projector changed since it last sent it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 from tidings.compat.openslides.os3.data import Data, id_of
-from tidings.compat.openslides.os3.slides import slide_data
+from tidings.compat.openslides.os3.slides import SLIDES
+from tidings.compat.openslides.os3.slides_current import CURRENT_SLIDES
+
+Element = dict[str, Any]
+
+
+def slide_data(data: Data, entry: Element) -> Any:
+    name = entry.get("name")
+    found = None
+    if isinstance(name, str):
+        found = SLIDES.get(name) or CURRENT_SLIDES.get(name)
+    if found is None:
+        return {"error": f"unknwown slide {name}"}  # sic: the original's spelling
+    collection, slide = found
+    if collection is None:
+        return slide(data, entry, {})
+    element = data.get(collection, entry.get("id"))
+    if element is None:
+        return {"error": f"{collection} with id {entry.get('id')} does not exist"}
+    return slide(data, entry, element)
 
 
 def render(data: Data) -> dict[int, bytes]:

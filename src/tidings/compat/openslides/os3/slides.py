@@ -82,7 +82,7 @@ def _motion(data: Data, entry: Element, motion: Element) -> Any:
     }
 
 
-def _speakers(data: Data, los: Element) -> Any:
+def speakers(data: Data, los: Element) -> Any:
     waiting, current, finished = [], None, []
     for speaker in sorted(
         (s for s in los.get("speakers") or () if isinstance(s, dict)),
@@ -105,7 +105,7 @@ def _speakers(data: Data, los: Element) -> Any:
 
 
 def _list_of_speakers(data: Data, entry: Element, los: Element) -> Any:
-    return _speakers(data, los)
+    return speakers(data, los)
 
 
 def _item_list(data: Data, entry: Element, _: Element) -> Any:
@@ -145,17 +145,3 @@ SLIDES: dict[str, tuple[str | None, Slide]] = {
     "agenda/list-of-speakers": ("agenda/list-of-speakers", _list_of_speakers),
     "agenda/item-list": (None, _item_list),
 }
-
-
-def slide_data(data: Data, entry: Element) -> Any:
-    name = entry.get("name")
-    found = SLIDES.get(name) if isinstance(name, str) else None
-    if found is None:
-        return {"error": f"unknwown slide {name}"}  # sic: the original's spelling
-    collection, slide = found
-    if collection is None:
-        return slide(data, entry, {})
-    element = data.get(collection, entry.get("id"))
-    if element is None:
-        return {"error": f"{collection} with id {entry.get('id')} does not exist"}
-    return slide(data, entry, element)
