@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tidings.bus import open_bus
 from tidings.compat.openslides.live import SystemLive
+from tidings.compat.openslides.os3.mode import Mode
 from tidings.config import Settings
 from tidings.core.auth import Authenticator
 from tidings.core.bootstrap import ensure_admin
@@ -86,7 +87,15 @@ def create_app(settings: Settings) -> HotPath:
             applause_interval=settings.applause_interval_ms / 1000,
             applause_window=float(settings.applause_window_s),
         )
+        # The OpenSlides 3 mode (docs/openslides.md): its routes serve OpenSlides' data.
+        openslides = (
+            Mode(settings, hub, app.state.system_live) if settings.openslides_redis_url else None
+        )
+        app.state.openslides = openslides
+        app.state.ready_checks = [openslides.unready] if openslides else []
         await hub.start()
+        if openslides is not None:
+            openslides.start()
         app.state.live = hub
         restore_signals = chain_stop_signals(hub.end_streams_threadsafe)
         writer = Writer(
@@ -130,6 +139,8 @@ def create_app(settings: Settings) -> HotPath:
             await writer.stop()
             await limiter.close()
             await hub.close()
+            if openslides is not None:
+                await openslides.close()
             await run_in_threadpool(storage.shutdown)
 
     app = Starlette(

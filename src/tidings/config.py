@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tidings.config_openslides import original_names
 from tidings.errors import ConfigError
 
 
@@ -81,6 +82,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("applause_interval_ms", 1000, "Milliseconds between applause broadcasts."),
     Setting("applause_window_s", 5, "Seconds an applause counts towards the level."),
     Setting("microticks_key", "", "Key for Microticks GET /events and /sessions (?key=)."),
+    # OpenSlides 3 mode (docs/openslides.md); the original's variables are aliases.
+    Setting(
+        "openslides_redis_url", "", "OpenSlides 3 mode: the Redis OpenSlides writes (on when set)."
+    ),
+    Setting(
+        "openslides_redis_write_url", "", "Where notify and applause write; default the read URL."
+    ),
+    Setting("openslides_redis_key_prefix", "", "Prefix of every OpenSlides key (shared Redis)."),
+    Setting("openslides_cookie_name", "OpenSlidesSessionID", "OpenSlides session cookie name."),
+    Setting("openslides_session_prefix", "session:", "Redis key prefix of OpenSlides sessions."),
+    Setting("openslides_fake_auth", "-1", "Every request is this OpenSlides user (-1: off)."),
+    Setting(
+        "openslides_secret_file", "", "File with DJANGO_SECRET_KEY; default /run/secrets/django."
+    ),
+    Setting("ssl_certfile", "", "TLS certificate (PEM); with ssl_keyfile serves HTTPS and HTTP/2."),
+    Setting("ssl_keyfile", "", "TLS private key (PEM) for ssl_certfile."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -128,6 +145,17 @@ class Settings:
     segmentio_allowed_actions: str = ""
     segmentio_require_known_users: bool = False
     microticks_key: str = ""
+
+    # OpenSlides 3 mode (docs/openslides.md); on when openslides_redis_url is set.
+    openslides_redis_url: str = ""
+    openslides_redis_write_url: str = ""
+    openslides_redis_key_prefix: str = ""
+    openslides_cookie_name: str = "OpenSlidesSessionID"
+    openslides_session_prefix: str = "session:"
+    openslides_fake_auth: str = "-1"
+    openslides_secret_file: str = ""
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
 
     @property
     def resolved_database_url(self) -> str:
@@ -199,6 +227,10 @@ def load(
             if name not in _BY_NAME:
                 raise ConfigError(f"config file {config_file}: unknown setting {key!r}")
             values[name] = _cast(name, value, f"config file {config_file}: {key}")
+    # The original OpenSlides service's variables: above the file, below TIDINGS_* and flags.
+    values.update(
+        (k, _cast(k, v, origin)) for k, (v, origin) in original_names(env, values).items()
+    )
     for name in _BY_NAME:
         var = f"TIDINGS_{name.upper()}"
         if var in env:
@@ -245,6 +277,13 @@ def _check(settings: Settings) -> None:
             f"rate_limit_url: unsupported scheme in {redact_url(settings.rate_limit_url)!r}"
             " (use memory:// or redis://)"
         )
+    fake_auth = settings.openslides_fake_auth.strip()
+    if not fake_auth.removeprefix("-").isdigit() or not fake_auth.isascii():
+        raise ConfigError(
+            f"openslides_fake_auth: expected a user id or -1, got {settings.openslides_fake_auth!r}"
+        )
+    if bool(settings.ssl_certfile) != bool(settings.ssl_keyfile):
+        raise ConfigError("ssl_certfile and ssl_keyfile: set both or neither")
     if settings.log_level not in ("debug", "info", "warning", "error"):
         raise ConfigError(
             f"log_level: expected debug, info, warning or error, got {settings.log_level!r}"

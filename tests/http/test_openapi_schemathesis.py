@@ -45,9 +45,14 @@ CHECKS = [
 ]
 #: Endless streams never finish a call; tests/http/api/test_live.py and
 #: tests/compat/openslides cover them. Everything else is called.
-STREAMS = {("get", "/api/v1/live"), ("get", "/system/autoupdate"), ("post", "/system/autoupdate")}
-STREAMS |= {("get", "/system/notify"), ("post", "/system/notify")}
+STREAM_PATHS = {"/api/v1/live", "/api/v1/live/counters", "/system/autoupdate", "/system/notify"}
 DOCUMENT = document(ROUTES)
+STREAMS = {
+    (method, path)
+    for path, methods in DOCUMENT["paths"].items()
+    if path in STREAM_PATHS
+    for method in methods
+}
 
 
 def _has_input(operation: dict[str, Any]) -> bool:

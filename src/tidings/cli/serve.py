@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 import click
 
 from tidings.cli.common import fail, opened_storage, settings_from
+from tidings.compat.openslides.os3.mode import check as check_openslides
 from tidings.config import Settings, redact_url
 from tidings.core.bootstrap import ensure_admin, secret_key
+from tidings.errors import ConfigError
 
 if TYPE_CHECKING:
     import uvicorn
@@ -24,6 +26,10 @@ def _prepare(settings: Settings) -> tuple[Settings, str | None]:
     """Migrate, create the admin on first start and fix the secret key, once, before any
     worker starts: so N workers do not race to migrate or to print N passwords. Returns the
     settings and the admin's generated password (None when no admin was created now)."""
+    try:
+        check_openslides(settings)  # the OpenSlides mode without its secret file: stop here
+    except ConfigError as exc:
+        fail(str(exc), 2)
     os.makedirs(settings.data_dir, exist_ok=True)
     with opened_storage(settings, create=True) as storage:
         generated = ensure_admin(storage, settings.admin_password)
@@ -103,6 +109,14 @@ def init(ctx: click.Context) -> None:
     type=click.Choice(["debug", "info", "warning", "error"]),
     help="[default: info; env TIDINGS_LOG_LEVEL]",
 )
+@click.option(
+    "--ssl-certfile",
+    help="TLS certificate (PEM): serve HTTPS, with HTTP/2, on Hypercorn. "
+    "[default: none, plain HTTP; env TIDINGS_SSL_CERTFILE]",
+)
+@click.option(
+    "--ssl-keyfile", help="TLS private key (PEM) of --ssl-certfile. [env TIDINGS_SSL_KEYFILE]"
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -110,6 +124,8 @@ def serve(
     port: int | None,
     workers: int | None,
     log_level: str | None,
+    ssl_certfile: str | None,
+    ssl_keyfile: str | None,
 ) -> None:
     """Run the HTTP server (migrating the database first; creating the data directory,
     database and admin user on the first start)."""
@@ -119,7 +135,15 @@ def serve(
     from tidings.gc_tuning import tune_for_server
     from tidings.http.coalesce import CoalescingHttpToolsProtocol
 
-    settings = settings_from(ctx, host=host, port=port, workers=workers, log_level=log_level)
+    settings = settings_from(
+        ctx,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
     settings, generated = _prepare(settings)
     banner = login_banner(settings, generated)
     if settings.workers > 1 and settings.bus_url.startswith("memory://"):
@@ -145,6 +169,12 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_cleanly)
     signal.signal(signal.SIGINT, _exit_cleanly)
     tune_for_server()
+    if settings.ssl_certfile:
+        from tidings.cli.tls import serve_tls
+
+        click.echo(banner, err=True)
+        serve_tls(settings)  # HTTPS with HTTP/2 (cli/tls.py)
+        return
     if settings.workers == 1:
         config = uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
         if not _run_announcing(config, banner):

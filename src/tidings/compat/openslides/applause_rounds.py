@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Protocol
 
 from tidings.compat.openslides.channels import NotifyChannels
 from tidings.core.live import Hub, json_line
@@ -36,6 +37,34 @@ async def present_users(hub: Hub, now: float, ttl: float) -> int:
     return await hub.bus.count_since(PRESENT, now - ttl, now - ttl)
 
 
+class Levels(Protocol):
+    """Where applause is kept and counted (the bus; the OpenSlides mode: its Redis)."""
+
+    async def applaud(self, uid: int) -> None: ...
+
+    async def levels(self) -> tuple[int, int]:
+        """The applause level and the number of present users now."""
+
+
+class BusLevels:
+    """Applause and presence in the bus's shared stamped sets."""
+
+    def __init__(self, rounds: ApplauseRounds) -> None:
+        self.hub = rounds.hub
+        self.rounds = rounds  # its interval and window, which may change
+
+    async def applaud(self, uid: int) -> None:
+        await self.hub.bus.stamp(APPLAUSE, [str(uid)], time.time())
+
+    async def levels(self) -> tuple[int, int]:
+        now = time.time()
+        window, interval = self.rounds.window, self.rounds.interval
+        kept = max(window, APPLAUSE_KEPT_SECONDS)
+        level = await self.hub.bus.count_since(APPLAUSE, now - window, now - kept)
+        present = await present_users(self.hub, now, max(3 * interval, 3.0))
+        return level, present
+
+
 class ApplauseRounds:
     """Runs the rounds alongside ``hub``, broadcasting on ``channels``."""
 
@@ -46,20 +75,19 @@ class ApplauseRounds:
         self.channels = channels
         self.interval = interval
         self.window = window
+        #: Replaced by the OpenSlides mode with its own.
+        self.source: Levels = BusLevels(self)
         #: Rounds that broadcast a level (not the silent ones at zero).
         self.sent = 0
         hub.run_while_open("tidings-applause", self._loop)
 
     async def applaud(self, uid: int) -> None:
         """``uid`` applauds now; a repeat within the window counts once."""
-        await self.hub.bus.stamp(APPLAUSE, [str(uid)], time.time())
+        await self.source.applaud(uid)
 
     async def tick(self, previous: int) -> int:
         """One round: count, and broadcast unless the level stays at zero. Returns the level."""
-        now = time.time()
-        kept = max(self.window, APPLAUSE_KEPT_SECONDS)
-        level = await self.hub.bus.count_since(APPLAUSE, now - self.window, now - kept)
-        present = await present_users(self.hub, now, max(3 * self.interval, 3.0))
+        level, present = await self.source.levels()
         if level == 0 and previous == 0:
             return 0
         self.sent += 1

@@ -9,6 +9,7 @@ channel in another server process receives them as well; there is no history.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -33,7 +34,9 @@ class NotifyChannels:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self._numbers = itertools.count(1)
-        hub.listen(NOTIFY, self._route)
+        #: How a message reaches every process (the OpenSlides mode sends through its Redis).
+        self.transport: Callable[[bytes], Awaitable[None]] = self._publish
+        hub.listen(NOTIFY, self.route)
 
     def open(self, uid: int) -> Subscription[bytes]:
         """A new channel of user ``uid`` (0: anonymous); its ``name`` is its channel id."""
@@ -42,14 +45,18 @@ class NotifyChannels:
 
     async def send(self, message: dict[str, Any]) -> None:
         """Route ``message`` to its channels in every process."""
-        await self.hub.publish(NOTIFY, orjson.dumps(message))
+        await self.transport(orjson.dumps(message))
+
+    async def _publish(self, payload: bytes) -> None:
+        await self.hub.publish(NOTIFY, payload)
 
     def broadcast(self, line: bytes) -> None:
         """``line`` to every channel of this process."""
         for sub in self.hub.listeners(NOTIFY):
             sub.offer([line])
 
-    def _route(self, payload: bytes) -> None:
+    def route(self, payload: bytes) -> None:
+        """Deliver one sent message (as :meth:`send` encoded it) to this process's channels."""
         message = orjson.loads(payload)
         line = json_line(
             {

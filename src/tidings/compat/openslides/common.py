@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tidings.core.live import NDJSON, Feed, Subscription, replay_then_follow
+from tidings.core.live import NDJSON, Feed, Framing, Subscription, replay_then_follow
 from tidings.errors import Forbidden, TidingsError, TooLarge, Unauthenticated
 from tidings.http.dashboard.auth import SESSION_COOKIE, visitor
 from tidings.http.deps import runtime
@@ -42,7 +42,11 @@ class RouteError(Exception):
 
 
 def error_response(exc: RouteError) -> Response:
-    headers = {"WWW-Authenticate": 'Basic realm="tidings"'} if exc.status == 401 else None
+    headers = None
+    if exc.status == 401:
+        headers = {"WWW-Authenticate": 'Basic realm="tidings"'}
+    elif exc.status == 503:
+        headers = {"Retry-After": "1"}
     return Response(
         # The same line a stream ends with, so clients parse one error shape.
         NDJSON.error({"type": exc.type, "msg": exc.msg}),
@@ -88,9 +92,18 @@ async def caller(request: Request, *, login_msg: str | None = None) -> int:
     acts (sends), so it must be a user: anonymous callers get 401 with that message, OAuth2
     clients (which may read but are nobody) 403.
 
+    In the OpenSlides mode the caller is the OpenSlides user (its session cookie), and a
+    caller who must be a user but is anonymous gets the original's 400 ``auth_required``.
+
     Without ``Authorization``, a dashboard session cookie names the user too (api.md 3.6:
     autoupdate clients run in the logged-in browser).
     """
+    openslides = getattr(request.app.state, "openslides", None)
+    if openslides is not None:
+        uid: int = await openslides.uid(request)
+        if uid == 0 and login_msg is not None:
+            raise RouteError(400, "auth_required", login_msg)
+        return uid
     if "authorization" not in request.headers and SESSION_COOKIE in request.cookies:
         who = await visitor(request)
         if who is not None:
@@ -125,9 +138,19 @@ def same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
+#: The OpenSlides mode's lines: its client takes an empty line for an error, so an idle
+#: stream repeats the connected line instead.
+OPENSLIDES_NDJSON = Framing(sse=False)
+OPENSLIDES_NDJSON.keepalive = CONNECTED
+
+
 def system_stream(
-    sub: Subscription[T], feed: Feed[T], cursor: int | None = None, opening: bytes = b""
+    sub: Subscription[T],
+    feed: Feed[T],
+    cursor: int | None = None,
+    opening: bytes = b"",
+    framing: Framing = NDJSON,
 ) -> LiveResponse:
     """``sub``'s stream as NDJSON lines (see :func:`tidings.core.live.replay_then_follow`)."""
-    body = replay_then_follow(sub, feed, NDJSON, SLOW, cursor, opening)
+    body = replay_then_follow(sub, feed, framing, SLOW, cursor, opening)
     return LiveResponse(body, MEDIA_TYPE, sub, NDJSON.error(SLOW))

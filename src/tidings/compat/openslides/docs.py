@@ -45,6 +45,24 @@ AUTOUPDATE = {
     ),
     "operationId": "system_autoupdate",
 }
+COUNTERS = {**AUTOUPDATE, "operationId": "live_counters", "tags": ["live"]}
+AUTOUPDATE = {
+    **AUTOUPDATE,
+    "description": AUTOUPDATE["description"]
+    + " With the OpenSlides mode on (`TIDINGS_OPENSLIDES_REDIS_URL` or `MESSAGE_BUS_HOST`), "
+    "OpenSlides' own collections from its Redis instead, restricted per user "
+    "(docs/openslides.md).",
+}
+PROJECTOR: dict[str, Any] = {
+    **_stream(
+        "OpenSlides projectors, as NDJSON lines (the OpenSlides mode only; 404 otherwise).",
+        "One object per line: projector id -> its rendered elements; first all projectors "
+        "asked for, then only those whose rendering changed.",
+        [param("projector_ids", "Comma-separated projector ids (default: all).")],
+    ),
+    "operationId": "system_projector",
+}
+PROJECTOR["responses"] = {**PROJECTOR["responses"], "404": _ERROR}
 NOTIFY = {
     **_stream(
         'A notify channel: `{"connected":true}`, its `{"channel_id"}`, then messages.',

@@ -15,9 +15,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.compat.openslides.channels import channel_uid
-from tidings.compat.openslides.common import CONNECTED, caller, guard, invalid, system_stream
+from tidings.compat.openslides.common import (
+    CONNECTED,
+    OPENSLIDES_NDJSON,
+    caller,
+    guard,
+    invalid,
+    system_stream,
+)
 from tidings.compat.openslides.live import system_live
-from tidings.core.live import json_line
+from tidings.core.live import NDJSON, json_line
 from tidings.errors import Invalid
 from tidings.http.body import read_body
 from tidings.http.json_keys import refuse_duplicate_keys
@@ -41,7 +48,9 @@ async def notify(request: Request) -> Response:
     uid = await caller(request)
     sub = system_live(request).channels.open(uid)
     opening = CONNECTED + json_line({"channel_id": sub.name})
-    return system_stream(sub, _Lines(), opening=opening)
+    openslides = getattr(request.app.state, "openslides", None) is not None
+    framing = OPENSLIDES_NDJSON if openslides else NDJSON
+    return system_stream(sub, _Lines(), opening=opening, framing=framing)
 
 
 def _message(data: Any, uid: int) -> dict[str, Any]:

@@ -40,6 +40,12 @@ async def readyz(request: Request) -> Response:
     except Exception as exc:  # noqa: BLE001 - whatever the bus client raises means "not ready"
         log.warning("readiness check failed: bus: %s", describe(exc))
         return JSONResponse({"status": "unavailable", "bus": type(exc).__name__}, 503)
+    # Services a compat mode depends on (the OpenSlides mode's Redis, say).
+    for check in getattr(request.app.state, "ready_checks", ()):
+        reason = check()
+        if reason is not None:
+            log.warning("readiness check failed: %s", reason)
+            return JSONResponse({"status": "unavailable", "reason": reason}, 503)
     return JSONResponse({"status": "ok", "storage": "ok", "queue_depth": rt.writer.depth})
 
 
