@@ -13,12 +13,13 @@ import click
 from tidings.cli.common import fail, opened_storage, settings_from
 from tidings.config import Settings, redact_url
 from tidings.core.bootstrap import ensure_admin, secret_key
+from tidings.private_files import private_dir
 
 
 def _prepare(settings: Settings) -> Settings:
     """Migrate, create the admin on first start and fix the secret key, once, before any
     worker starts: so N workers do not race to migrate or to print N passwords."""
-    os.makedirs(settings.data_dir, exist_ok=True)
+    private_dir(settings.data_dir)
     with opened_storage(settings) as storage:
         generated = ensure_admin(storage, settings.admin_password)
     if generated:

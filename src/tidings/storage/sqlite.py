@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 from tidings.errors import Unavailable
 from tidings.model.events import EventDraft
 from tidings.model.records import BucketStat, InsertResult, RollupTotal
+from tidings.private_files import private_dir, private_file, warn_if_exposed
 from tidings.storage import migrate
 from tidings.storage.base import PERSON_SQL, Storage
 from tidings.storage.batch_plan import EVENT_COLUMNS, StreamKey
@@ -146,7 +147,10 @@ class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, Enti
 
     # -- lifecycle ---------------------------------------------------------------------------
     def startup(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only before SQLite opens it: the -wal and -shm files copy the database's mode.
+        private_dir(self.path.parent, warn=False)
+        private_file(self.path)
+        warn_if_exposed(*(self.path.with_name(self.path.name + s) for s in ("-wal", "-shm")))
         migrate.upgrade(self.engine)
         self._closed = False
         self._stop_checkpoints.clear()
