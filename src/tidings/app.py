@@ -27,6 +27,7 @@ from tidings.http.hotpath import HotPath
 from tidings.http.metrics import Metrics
 from tidings.http.problems import HANDLERS
 from tidings.http.shutdown import chain_stop_signals
+from tidings.http.text_guard import GuardedHotPath
 from tidings.model.events import EventDraft
 from tidings.model.records import InsertResult
 from tidings.routes import HOT_ROUTES, ROUTES
@@ -135,7 +136,8 @@ def create_app(settings: Settings) -> HotPath:
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )
-    return HotPath(app, HOT_ROUTES)
+    # Unstorable text (NUL, lone surrogates) in a path, query or credential: 400 up front.
+    return GuardedHotPath(app, HOT_ROUTES)
 
 
 def open_buckets(url: str, scope: str = "") -> Buckets:

@@ -29,6 +29,7 @@ from tidings.core.bootstrap import secret_key
 from tidings.errors import Forbidden, Invalid
 from tidings.http.body import read_body
 from tidings.http.deps import runtime
+from tidings.http.text_guard import check_pairs
 from tidings.model.records import User
 
 SESSION_COOKIE = "tidings_session"
@@ -148,9 +149,11 @@ async def read_pairs(request: Request) -> list[tuple[str, str]]:
         raise Invalid.field("Content-Type", "must be application/x-www-form-urlencoded")
     body = await read_body(request, FORM_LIMIT)
     try:
-        return parse_qsl(body.decode(), keep_blank_values=True)
+        pairs = parse_qsl(body.decode(), keep_blank_values=True)
     except UnicodeDecodeError:
         raise Invalid.field("body", "is not UTF-8") from None
+    check_pairs(pairs)
+    return pairs
 
 
 async def read_form(request: Request) -> dict[str, str]:
