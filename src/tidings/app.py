@@ -22,12 +22,14 @@ from tidings.core.ratelimit import Buckets, MemoryBuckets, RateLimiter
 from tidings.core.retention import Pruner
 from tidings.core.sealing import Sealer
 from tidings.core.writer import Writer
+from tidings.http.admission import Admission
+from tidings.http.connections import ConnectionLimits, LimitedHttpToolsProtocol
 from tidings.http.deps import Runtime
+from tidings.http.edge import Edge
 from tidings.http.hotpath import HotPath
 from tidings.http.metrics import Metrics
 from tidings.http.problems import HANDLERS
 from tidings.http.shutdown import chain_stop_signals
-from tidings.http.text_guard import GuardedHotPath
 from tidings.model.events import EventDraft
 from tidings.model.records import InsertResult
 from tidings.routes import HOT_ROUTES, ROUTES
@@ -136,8 +138,11 @@ def create_app(settings: Settings) -> HotPath:
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )
-    # Unstorable text (NUL, lone surrogates) in a path, query or credential: 400 up front.
-    return GuardedHotPath(app, HOT_ROUTES)
+    LimitedHttpToolsProtocol.limits = ConnectionLimits.of(settings)
+    admission = Admission(
+        settings.max_inflight_bytes, settings.max_concurrent_requests, settings.max_body_bytes
+    )
+    return Edge(app, HOT_ROUTES, admission)
 
 
 def open_buckets(url: str, scope: str = "") -> Buckets:

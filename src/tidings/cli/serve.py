@@ -31,6 +31,24 @@ def _prepare(settings: Settings) -> Settings:
     return settings.replace(secret_key=secret_key(settings.data_dir, settings.secret_key))
 
 
+def _raise_open_files(connections: int) -> None:
+    """Let the process hold ``connections`` sockets plus its own files: raise the soft limit
+    on open files towards the hard one. Past the limit, accept() fails and nothing answers."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        if target < wanted:
+            click.echo(
+                f"warning: open files are limited to {target}; max_connections "
+                f"{connections} may not all be accepted (raise `ulimit -n`)",
+                err=True,
+            )
+
+
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     sys.exit(0)
 
@@ -61,7 +79,7 @@ def serve(
 
     from tidings.app import create_app
     from tidings.gc_tuning import tune_for_server
-    from tidings.http.coalesce import CoalescingHttpToolsProtocol
+    from tidings.http.connections import LimitedHttpToolsProtocol
 
     settings = settings_from(ctx, host=host, port=port, workers=workers, log_level=log_level)
     settings = _prepare(settings)
@@ -79,7 +97,9 @@ def serve(
         "log_level": settings.log_level,
         "access_log": False,
         "loop": "uvloop",
-        "http": CoalescingHttpToolsProtocol,
+        # Header deadline and size, slow-body timeout, connection cap (http/connections.py).
+        "http": LimitedHttpToolsProtocol,
+        "timeout_keep_alive": settings.keepalive_timeout_s,
         "timeout_graceful_shutdown": 30,
         "server_header": False,
     }
@@ -88,6 +108,7 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_cleanly)
     signal.signal(signal.SIGINT, _exit_cleanly)
     tune_for_server()
+    _raise_open_files(settings.max_connections)
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return

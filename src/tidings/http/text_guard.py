@@ -2,7 +2,7 @@
 
 PostgreSQL refuses NUL in text (and psycopg cannot encode a lone surrogate), SQLite's JSON
 paths stop at NUL: either way a value carrying one used to reach the database and come back
-as a 500 (issue 20). One guard sits in front of every route (:class:`GuardedApp`) for what
+as a 500 (issue 20). One guard sits in front of every route (http.edge.Edge) for what
 every request has - the path, the query string and the header credentials - and the form
 parsers call :func:`check_pairs` for what only they read. Each refusal names the field.
 
@@ -19,12 +19,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import Scope
 
 from tidings.errors import Invalid
-from tidings.http.hotpath import HotPath
-from tidings.http.middleware import SECURITY_HEADERS
-from tidings.http.problems import problem
 
 _BAD = re.compile("[\x00\ud800-\udfff]")
 #: Headers whose values become lookups (credentials, the session cookie).
@@ -93,23 +90,3 @@ def request_problem(scope: Scope) -> Invalid | None:
             if pair is not None and (bad_text(pair) or bad_text(unquote(pair))):
                 return Invalid.field("Authorization", REASON)
     return None
-
-
-class GuardedHotPath(HotPath):
-    """:class:`HotPath` answering 400, before any route, for unstorable text in an HTTP
-    request's path, query string or header credentials."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            refused = request_problem(scope)
-            if refused is not None:
-                response = problem(
-                    400,
-                    refused.detail,
-                    code=refused.code,
-                    errors=[e.as_dict() for e in refused.errors],
-                )
-                response.raw_headers.extend(SECURITY_HEADERS)
-                await response(scope, receive, send)
-                return
-        await super().__call__(scope, receive, send)
