@@ -185,6 +185,8 @@ class LimitedHttpToolsProtocol(CoalescingHttpToolsProtocol):
             return
         self._disarm()
         super().on_message_complete()
+        if self.cycle.response_complete and not self.transport.is_closing():
+            self.idle[self] = None
 
     def _body_timed_out(self) -> None:
         self._timer = None
@@ -195,10 +197,11 @@ class LimitedHttpToolsProtocol(CoalescingHttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing() and not self.pipeline:
+        # Answered before its body was all read (a 503 or 413 at once): the rest of the body
+        # still arrives and is dropped; the connection is idle only once it has.
+        if not self.transport.is_closing() and not self.pipeline and not self.cycle.more_body:
             # Idle again: evictable, and uvicorn's keep-alive timer is running.
             self.idle[self] = None
-            self._in_head = True
 
     def shutdown(self) -> None:
         self._forget()
