@@ -100,7 +100,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("body_timeout_s", 30, "Seconds a request body may pause between bytes; beyond 408."),
     Setting(
         "max_inflight_bytes",
-        64 * 1024 * 1024,
+        16 * 1024 * 1024,
         "Request body bytes being received or parsed at once per process; beyond it ingest "
         "answers 503 with Retry-After before reading the body.",
     ),
@@ -158,7 +158,7 @@ class Settings:
     keepalive_timeout_s: int = 5
     max_header_bytes: int = 32 * 1024
     body_timeout_s: int = 30
-    max_inflight_bytes: int = 64 * 1024 * 1024
+    max_inflight_bytes: int = 16 * 1024 * 1024
 
     @property
     def resolved_database_url(self) -> str:
