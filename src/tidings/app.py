@@ -24,7 +24,10 @@ from tidings.core.retention import Pruner
 from tidings.core.sealing import Sealer
 from tidings.core.visitors import VisitorHasher
 from tidings.core.writer import Writer
+from tidings.http.admission import Admission
+from tidings.http.connections import ConnectionLimits, LimitedHttpToolsProtocol
 from tidings.http.deps import Runtime
+from tidings.http.edge import Edge
 from tidings.http.hotpath import HotPath
 from tidings.http.metrics import Metrics
 from tidings.http.problems import HANDLERS
@@ -148,7 +151,11 @@ def create_app(settings: Settings) -> HotPath:
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )
-    return HotPath(app, HOT_ROUTES)
+    LimitedHttpToolsProtocol.limits = ConnectionLimits.of(settings)
+    admission = Admission(
+        settings.max_inflight_bytes, settings.max_concurrent_requests, settings.max_body_bytes
+    )
+    return Edge(app, HOT_ROUTES, admission)
 
 
 def open_buckets(url: str, scope: str = "") -> Buckets:

@@ -98,6 +98,29 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("ssl_certfile", "", "TLS certificate (PEM); with ssl_keyfile serves HTTPS and HTTP/2."),
     Setting("ssl_keyfile", "", "TLS private key (PEM) for ssl_certfile."),
+    # Connection and request limits (issue 20): what one client, or many idle ones, may hold.
+    Setting(
+        "max_connections",
+        4096,
+        "Open connections per process; beyond it the longest-idle connection is closed to "
+        "make room (a new one is refused when none is idle).",
+    ),
+    Setting(
+        "max_concurrent_requests",
+        1024,
+        "Requests (live streams included) served at once per process; beyond it 503 with "
+        "Retry-After. /healthz and /readyz have a reserve of their own.",
+    ),
+    Setting("header_timeout_s", 10, "Seconds a client has to send a request's headers."),
+    Setting("keepalive_timeout_s", 5, "Seconds an idle keep-alive connection stays open."),
+    Setting("max_header_bytes", 32 * 1024, "Largest request line plus headers; beyond it 431."),
+    Setting("body_timeout_s", 30, "Seconds a request body may pause between bytes; beyond 408."),
+    Setting(
+        "max_inflight_bytes",
+        16 * 1024 * 1024,
+        "Request body bytes being received or parsed at once per process; beyond it ingest "
+        "answers 503 with Retry-After before reading the body.",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -156,6 +179,13 @@ class Settings:
     openslides_secret_file: str = ""
     ssl_certfile: str = ""
     ssl_keyfile: str = ""
+    max_connections: int = 4096
+    max_concurrent_requests: int = 1024
+    header_timeout_s: int = 10
+    keepalive_timeout_s: int = 5
+    max_header_bytes: int = 32 * 1024
+    body_timeout_s: int = 30
+    max_inflight_bytes: int = 16 * 1024 * 1024
 
     @property
     def resolved_database_url(self) -> str:

@@ -300,7 +300,8 @@ def _outcome(answer: Answer, want: str | int) -> str | int:
     return OK
 
 
-CASES = sorted((m, p, k) for (m, p) in TABLE for k in KINDS)
+#: Logging out ends the session for good (server-side sessions), so those cases come last.
+CASES = sorted(((m, p, k) for (m, p) in TABLE for k in KINDS), key=lambda c: (c[1] == "/logout", c))
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from tidings.compat.openslides.os3.mode import check as check_openslides
 from tidings.config import Settings, redact_url
 from tidings.core.bootstrap import ensure_admin, secret_key
 from tidings.errors import ConfigError
+from tidings.private_files import private_dir
 
 if TYPE_CHECKING:
     import uvicorn
@@ -30,7 +31,7 @@ def _prepare(settings: Settings) -> tuple[Settings, str | None]:
         check_openslides(settings)  # the OpenSlides mode without its secret file: stop here
     except ConfigError as exc:
         fail(str(exc), 2)
-    os.makedirs(settings.data_dir, exist_ok=True)
+    private_dir(settings.data_dir)
     with opened_storage(settings, create=True) as storage:
         generated = ensure_admin(storage, settings.admin_password)
     return settings.replace(
@@ -77,6 +78,24 @@ def _run_announcing(config: uvicorn.Config, banner: str) -> bool:
     server = Announcing(config)
     server.run()
     return server.started
+
+
+def _raise_open_files(connections: int) -> None:
+    """Let the process hold ``connections`` sockets plus its own files: raise the soft limit
+    on open files towards the hard one. Past the limit, accept() fails and nothing answers."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        if target < wanted:
+            click.echo(
+                f"warning: open files are limited to {target}; max_connections "
+                f"{connections} may not all be accepted (raise `ulimit -n`)",
+                err=True,
+            )
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
@@ -133,7 +152,7 @@ def serve(
 
     from tidings.app import create_app
     from tidings.gc_tuning import tune_for_server
-    from tidings.http.coalesce import CoalescingHttpToolsProtocol
+    from tidings.http.connections import LimitedHttpToolsProtocol
 
     settings = settings_from(
         ctx,
@@ -160,7 +179,9 @@ def serve(
         "log_level": settings.log_level,
         "access_log": False,
         "loop": "uvloop",
-        "http": CoalescingHttpToolsProtocol,
+        # Header deadline and size, slow-body timeout, connection cap (http/connections.py).
+        "http": LimitedHttpToolsProtocol,
+        "timeout_keep_alive": settings.keepalive_timeout_s,
         "timeout_graceful_shutdown": 30,
         "server_header": False,
     }
@@ -169,6 +190,7 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_cleanly)
     signal.signal(signal.SIGINT, _exit_cleanly)
     tune_for_server()
+    _raise_open_files(settings.max_connections)
     if settings.ssl_certfile:
         from tidings.cli.tls import serve_tls
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tidings.core.auth import hash_password
 from tidings.errors import Conflict
+from tidings.private_files import private_dir, warn_if_exposed
 from tidings.storage.base import Storage
 
 
@@ -33,8 +34,9 @@ def secret_key(data_dir: str, configured: str) -> str:
         return configured
     path = Path(data_dir) / "secret_key"
     if path.exists():
+        warn_if_exposed(path, what="secret key file")
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     key = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:

@@ -196,16 +196,17 @@ async def check_password(request: Request, username: str, password: str) -> User
     address (or from everywhere): the same for users that exist and those that do not.
     """
     rt = runtime(request)
-    user = rt.auth.cached_user(username, password)
-    if user is not None:
-        # Verified moments ago, so no guess: skip the throttle's bucket lookup.
-        return user
     limiter = rt.limiter
     ip = client_ip(request)
+    # The throttle comes before the verified-credential cache: a guesser whose failures are
+    # used up must get 429 even for the right password the real user keeps in the cache.
     if limiter is not None:
         wait = await limiter.login_blocked(username, ip)
         if wait:
             raise RateLimited(wait, "Too many failed logins.")
+    user = rt.auth.cached_user(username, password)
+    if user is not None:
+        return user
     user = await run_in_threadpool(rt.auth.user_for_password, username, password)
     if user is None and limiter is not None:
         await limiter.login_failed(username, ip)

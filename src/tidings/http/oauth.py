@@ -21,6 +21,7 @@ from tidings.core.oauth import OAuthClient
 from tidings.errors import Invalid, TooLarge
 from tidings.http.body import read_body
 from tidings.http.deps import basic_auth, limit_anonymous, limit_credential, runtime
+from tidings.http.text_guard import check_mapping
 
 #: Lifetime of an access token, as the original token endpoint granted.
 TOKEN_TTL_S = 36000
@@ -47,7 +48,9 @@ async def _form(request: Request) -> dict[str, str]:
         text = body.decode()
     except UnicodeDecodeError:
         raise Invalid.field("body", "is not UTF-8") from None
-    return {key: values[0] for key, values in parse_qs(text, keep_blank_values=True).items()}
+    form = {key: values[0] for key, values in parse_qs(text, keep_blank_values=True).items()}
+    check_mapping(form)
+    return form
 
 
 def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, str] | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from tidings.errors import (
@@ -115,6 +115,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ClientDisconnect):
+        # The client hung up (or its body stopped and the server closed the connection):
+        # no one hears this answer, and it is no bug worth a traceback.
+        log.info("client went away before its request body was read")
+        return problem(400, "The client disconnected.", code="client_disconnected")
     if is_outage(exc):
         # A service that went away is not a bug: 503 tells clients to retry, and a
         # traceback per request would flood the log for as long as the outage lasts.

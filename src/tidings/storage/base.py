@@ -223,6 +223,20 @@ class Storage(ABC):
     @abstractmethod
     def count_users(self) -> int: ...
 
+    # -- dashboard sessions (storage/dashboard_sessions.py) ------------------------------------
+    @abstractmethod
+    def create_dashboard_session(
+        self, token_hash: str, user_id: int, csrf: str, now_us: int, expires_us: int
+    ) -> None:
+        """Store a session (expired ones are swept out on the way)."""
+
+    @abstractmethod
+    def dashboard_session(self, token_hash: str, now_us: int) -> tuple[User, str] | None:
+        """The user and CSRF token of a live session; None when unknown, ended or expired."""
+
+    @abstractmethod
+    def end_dashboard_session(self, token_hash: str) -> None: ...
+
     # -- sources -----------------------------------------------------------------------------
     @abstractmethod
     def create_source(self, name: str, key_hash: str, retention_days: int | None) -> Source:

@@ -5,13 +5,20 @@ These are cold paths: a handful of rows, touched by the CLI and on credential ca
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tidings.errors import Conflict
 from tidings.model.records import Source, User
 from tidings.model.timeparse import now_us
+from tidings.storage import dashboard_sessions
 from tidings.storage.schema import sources, users
+
+
+def _end_sessions_of(conn: Connection, username: str) -> None:
+    user_id = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+    if user_id is not None:
+        dashboard_sessions.end_all(conn, int(user_id))
 
 
 class EntityTables:
@@ -49,17 +56,32 @@ class EntityTables:
 
     def delete_user(self, username: str) -> bool:
         with self.engine.begin() as conn:
+            # Its dashboard sessions end in the same transaction: in every process at once.
+            _end_sessions_of(conn, username)
             result = conn.execute(users.delete().where(users.c.username == username))
         return result.rowcount > 0
 
     def set_password(self, username: str, password_hash: str) -> bool:
         with self.engine.begin() as conn:
+            _end_sessions_of(conn, username)
             result = conn.execute(
                 update(users)
                 .where(users.c.username == username)
                 .values(password_hash=password_hash)
             )
         return result.rowcount > 0
+
+    # -- dashboard sessions --------------------------------------------------------------------
+    def create_dashboard_session(
+        self, token_hash: str, user_id: int, csrf: str, now_us: int, expires_us: int
+    ) -> None:
+        dashboard_sessions.create(self.engine, token_hash, user_id, csrf, now_us, expires_us)
+
+    def dashboard_session(self, token_hash: str, now_us: int) -> tuple[User, str] | None:
+        return dashboard_sessions.find(self.engine, token_hash, now_us)
+
+    def end_dashboard_session(self, token_hash: str) -> None:
+        dashboard_sessions.end(self.engine, token_hash)
 
     def count_users(self) -> int:
         with self.engine.connect() as conn:

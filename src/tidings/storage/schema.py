@@ -133,6 +133,18 @@ counters = Table(
 )
 
 
+# Dashboard sessions (storage/dashboard_sessions.py): the cookie's token is kept hashed.
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", BigInteger, nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+)
+
+
 # Credentials (storage/credentials.py).
 api_tokens = Table(
     "api_tokens",

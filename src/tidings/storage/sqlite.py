@@ -12,6 +12,7 @@ import itertools
 import json
 import logging
 import math
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -20,12 +21,23 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Text, case, cast, create_engine, event, func, text
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    case,
+    cast,
+    create_engine,
+    event,
+    exists,
+    func,
+    text,
+)
 from sqlalchemy.engine import Connection, Engine
 
 from tidings.errors import Unavailable
 from tidings.model.events import EventDraft
 from tidings.model.records import BucketStat, InsertResult, RollupTotal
+from tidings.private_files import private_dir, private_file, warn_if_exposed
 from tidings.storage import migrate
 from tidings.storage.base import PERSON_SQL, Storage
 from tidings.storage.batch_plan import EVENT_COLUMNS, StreamKey
@@ -95,8 +107,23 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
 
 
-def _prop_path(key: str) -> str:
-    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+#: Keys a ``$."..."`` path names exactly: SQLite compares a quoted path label with the key's
+#: raw JSON text and knows no escapes in it, so a key holding ``"``, ``\\``, a control or a
+#: non-ASCII character (which a writer may escape) is looked up through json_each instead.
+_PLAIN_KEY = re.compile(r"[ !#-\[\]-~]*")
+
+#: Property ``key`` (parameter 1) renders as ``value`` (parameter 2): true/false as words,
+#: numbers as their text, as json_extract would give them.
+_PROP_EACH = (
+    "EXISTS (SELECT 1 FROM json_each(properties) AS p WHERE p.key = ? AND "
+    "(CASE p.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+    "ELSE CAST(p.value AS TEXT) END) = ?)"
+)
+
+
+def _prop_path(key: str) -> str | None:
+    """The JSON path naming ``key`` exactly, or None when only json_each can name it."""
+    return '$."' + key + '"' if _PLAIN_KEY.fullmatch(key) else None
 
 
 class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, EntityTables, Storage):
@@ -120,7 +147,10 @@ class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, Enti
 
     # -- lifecycle ---------------------------------------------------------------------------
     def startup(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only before SQLite opens it: the -wal and -shm files copy the database's mode.
+        private_dir(self.path.parent, warn=False)
+        private_file(self.path)
+        warn_if_exposed(*(self.path.with_name(self.path.name + s) for s in ("-wal", "-shm")))
         migrate.upgrade(self.engine)
         self._closed = False
         self._stop_checkpoints.clear()
@@ -199,6 +229,14 @@ class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, Enti
     def _prop_condition(self, key: str, value: str) -> ColumnElement[bool]:
         # The Core spelling of _prop_clause, so deletes match exactly what lists show.
         path = _prop_path(key)
+        if path is None:
+            each = func.json_each(events.c.properties).table_valued("key", "value", "type")
+            shown = case(
+                (each.c.type == "true", "true"),
+                (each.c.type == "false", "false"),
+                else_=cast(each.c.value, Text),
+            )
+            return exists().where(each.c.key == key, shown == value)
         kind = func.json_type(events.c.properties, path)
         rendered = case(
             (kind == "true", "true"),
@@ -266,6 +304,8 @@ class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, Enti
 
     def _prop_clause(self, key: str, value: str) -> tuple[str, list[object]]:
         path = _prop_path(key)
+        if path is None:
+            return _PROP_EACH, [key, value]
         clause = (
             "(CASE json_type(properties, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
             "ELSE CAST(json_extract(properties, ?) AS TEXT) END) = ?"

@@ -59,8 +59,7 @@ def test_next_never_leaves_the_site(client: TestClient, admin) -> None:
 def test_a_forged_session_cookie_is_ignored(client: TestClient, admin) -> None:
     log_in(client, *admin)
     value = client.cookies[SESSION_COOKIE]
-    payload, signature = value.split(".")
-    forged = payload + "." + ("B" if signature[0] == "A" else "A") + signature[1:]
+    forged = ("B" if value[0] == "A" else "A") + value[1:]
     client.cookies.clear()
     client.cookies.set(SESSION_COOKIE, forged)
     assert client.get("/", follow_redirects=False).status_code == 303

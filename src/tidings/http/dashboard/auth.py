@@ -1,9 +1,11 @@
-"""Dashboard sessions: a signed cookie naming the user, and CSRF tokens for every form.
+"""Dashboard sessions kept server-side, and CSRF tokens for every form.
 
-The cookie is ``base64(json).base64(hmac)`` signed with ``settings.secret_key``; it holds the
-username, a fingerprint of the password hash (so a password change ends old sessions), the
-CSRF token and an expiry. The user and role are re-read from storage on every request, so a
-deleted user or a changed role takes effect at once, whatever the cookie says.
+The session cookie holds a random token; the database keeps its SHA-256 with the user, the
+session's CSRF token and an expiry (storage/dashboard_sessions.py). Every request looks the
+session up, with the user and role as they are now, so logging out, a password change or the
+user's deletion ends a session at once in every process sharing the database (the old
+stateless cookie stayed valid for 7 days after logout: issue 20). Each login starts a new
+session with a new token (and ends the one the browser had), so no token outlives a login.
 
 Before login there is no session to hold a CSRF token, so the login form is protected by a
 double submit: a random nonce cookie plus a form field that is the HMAC of that nonce.
@@ -12,24 +14,24 @@ double submit: a random nonce cookie plus a form field that is the HMAC of that 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tidings.core.auth import secret_hash
 from tidings.core.bootstrap import secret_key
 from tidings.errors import Forbidden, Invalid
 from tidings.http.body import read_body
 from tidings.http.deps import runtime
+from tidings.http.text_guard import check_pairs
 from tidings.model.records import User
+from tidings.model.timeparse import now_us
 
 SESSION_COOKIE = "tidings_session"
 LOGIN_COOKIE = "tidings_login"
@@ -66,37 +68,38 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _sign(key: bytes, message: str) -> str:
     return _b64(hmac.new(key, message.encode(), hashlib.sha256).digest())
-
-
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def start_session(request: Request, response: Response, user: User) -> None:
-    """Set a fresh session cookie (new CSRF token) for ``user`` on ``response``."""
-    payload = _b64(
-        orjson.dumps(
-            {
-                "u": user.username,
-                "v": _fingerprint(user),
-                "c": secrets.token_urlsafe(24),
-                "e": int(time.time()) + SESSION_SECONDS,
-            }
-        )
+def _token_hash(token: str) -> str:
+    return secret_hash(token)
+
+
+async def start_session(request: Request, response: Response, user: User) -> None:
+    """Start a fresh session (new token, new CSRF token) for ``user``; the session the
+    browser came with, if any, ends: a login always rotates the token."""
+    storage = runtime(request).storage
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        await run_in_threadpool(storage.end_dashboard_session, _token_hash(old))
+    token = secrets.token_urlsafe(32)
+    now = now_us()
+    await run_in_threadpool(
+        storage.create_dashboard_session,
+        _token_hash(token),
+        user.id,
+        secrets.token_urlsafe(24),
+        now,
+        now + SESSION_SECONDS * 1_000_000,
     )
     response.set_cookie(
         SESSION_COOKIE,
-        f"{payload}.{_sign(_key(request), payload)}",
+        token,
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="lax",
@@ -105,39 +108,25 @@ def start_session(request: Request, response: Response, user: User) -> None:
     response.delete_cookie(LOGIN_COOKIE)
 
 
-def end_session(response: Response) -> None:
+async def end_session(request: Request, response: Response) -> None:
+    """End the request's session for good (the row goes) and drop the cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await run_in_threadpool(runtime(request).storage.end_dashboard_session, _token_hash(token))
     response.delete_cookie(SESSION_COOKIE)
 
 
-def _payload(request: Request) -> dict[str, object] | None:
-    raw = request.cookies.get(SESSION_COOKIE)
-    if not raw or raw.count(".") != 1:
-        return None
-    payload, signature = raw.split(".")
-    if not hmac.compare_digest(signature, _sign(_key(request), payload)):
-        return None
-    try:
-        data = orjson.loads(_unb64(payload))
-    except (binascii.Error, ValueError):
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("e"), int):
-        return None
-    if data["e"] < time.time():
-        return None
-    return data
-
-
 async def visitor(request: Request) -> Visitor | None:
-    """The logged-in user, or None (no cookie, bad signature, expired, user gone)."""
-    data = _payload(request)
-    if data is None:
+    """The logged-in user, or None (no cookie, unknown or ended session, expired, user gone)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or len(token) > 100:
         return None
-    username, csrf = data.get("u"), data.get("c")
-    if not isinstance(username, str) or not isinstance(csrf, str):
+    found = await run_in_threadpool(
+        runtime(request).storage.dashboard_session, _token_hash(token), now_us()
+    )
+    if found is None:
         return None
-    user = await run_in_threadpool(runtime(request).storage.get_user, username)
-    if user is None or not hmac.compare_digest(str(data.get("v")), _fingerprint(user)):
-        return None
+    user, csrf = found
     return Visitor(user.username, user.role, csrf)
 
 
@@ -148,9 +137,11 @@ async def read_pairs(request: Request) -> list[tuple[str, str]]:
         raise Invalid.field("Content-Type", "must be application/x-www-form-urlencoded")
     body = await read_body(request, FORM_LIMIT)
     try:
-        return parse_qsl(body.decode(), keep_blank_values=True)
+        pairs = parse_qsl(body.decode(), keep_blank_values=True)
     except UnicodeDecodeError:
         raise Invalid.field("body", "is not UTF-8") from None
+    check_pairs(pairs)
+    return pairs
 
 
 async def read_form(request: Request) -> dict[str, str]:

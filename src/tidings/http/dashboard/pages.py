@@ -67,7 +67,7 @@ async def login(request: Request) -> Response:
     if user is None:
         return _login_page(request, target, error="Wrong username or password.", status=401)
     response = RedirectResponse(target, status_code=303)
-    auth.start_session(request, response, user)
+    await auth.start_session(request, response, user)
     return response
 
 
@@ -75,7 +75,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request, who: Visitor) -> Response:
     auth.check_csrf(await auth.read_form(request), who)
     response = RedirectResponse("/login", status_code=303)
-    auth.end_session(response)
+    await auth.end_session(request, response)
     return response
 
 
