@@ -62,6 +62,8 @@ def _started(url: str, option: str | None) -> Storage:
 def opened_storage(settings: Settings) -> Iterator[Storage]:
     """Storage migrated to head; domain errors become one line and exit status 1."""
     storage = _started(settings.resolved_database_url, None)
+    # Imports de-duplicate against the same window as the server.
+    storage.dedup_window_days = settings.dedup_window_days
     try:
         yield storage
     except TidingsError as exc:

@@ -2,9 +2,10 @@
 
 Writers in every process serialise on one transaction-scoped advisory lock, so event ids
 (from ``events_id_seq``) increase in commit order across processes, as live readers and
-cursors need, and the message-id lookup for dedup sees every other process's commits. The
-unique index on (source_id, message_id) stays the last word: a duplicate can never be stored.
-Raw rows go in with COPY and each rollup tier with one ``unnest`` upsert, in one transaction.
+cursors need, and the message-id lookup for dedup sees every other process's commits (the
+lock is what keeps de-duplication exact within its window: storage/dedup.py).
+Raw rows and their client ids go in with COPY and each rollup tier with one upsert, in one
+transaction.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from tidings.storage.transfer import tables
 _Conn = psycopg.Connection[tuple[object, ...]]
 _T = TypeVar("_T")
 _COPY_EVENTS = f"COPY events ({EVENT_COLUMNS_SQL}) FROM STDIN"
+_COPY_MESSAGE_IDS = "COPY message_ids (day, source_id, message_id, event_id) FROM STDIN"
 # Rollup rows are COPYed into a session temp table (emptied at every commit), then folded
 # into each tier with one upsert: binding large arrays costs more client time than COPY.
 _ROLLUP_IN = (
@@ -236,6 +238,11 @@ class PostgresStorage(EventEngine[_Conn], Maintenance, DayStats, EntityTables, S
         with conn.cursor() as cur, cur.copy(_COPY_EVENTS) as copy:
             for event_row in rows:
                 copy.write_row(event_row)
+
+    def _write_message_ids(self, conn: _Conn, rows: list[tuple[object, ...]]) -> None:
+        with conn.cursor() as cur, cur.copy(_COPY_MESSAGE_IDS) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _write_rollups(self, conn: _Conn, tiers: list[list[TierRow]]) -> None:
         with conn.cursor() as cur, cur.copy(_COPY_ROLLUPS) as copy:

@@ -84,9 +84,8 @@ events = Table(
     Column("user_id", String(255), nullable=True),
     Column("anonymous_id", String(255), nullable=True),
     Column("session_id", String(255), nullable=True),
-    # Idempotency lives in the database: one client message id per source, whoever wrote
-    # it (NULLs never conflict).
-    UniqueConstraint("source_id", "message_id", name="uq_events_message"),
+    # No index on message_id: de-duplication reads message_ids below, whose size is bounded
+    # by the de-duplication window rather than by all history.
     Index("ix_events_stream_ts", "stream_id", "ts"),
     Index(
         "ix_events_user",
@@ -94,6 +93,22 @@ events = Table(
         sqlite_where=text("user_id IS NOT NULL"),
         postgresql_where=text("user_id IS NOT NULL"),
     ),
+)
+
+
+# The client message ids stored in the de-duplication window (storage/dedup.py): the day an
+# id was stored (UTC days since the epoch) leads the key, so a batch's inserts land in
+# today's part of the tree only (random UUIDv4 ids dirty one page each, and today's part is
+# what must stay small), and expiry deletes a range at the start of the key.
+message_ids = Table(
+    "message_ids",
+    metadata,
+    Column("day", Integer, nullable=False),
+    Column("source_id", BigInteger, nullable=False),
+    Column("message_id", String(255), nullable=False),
+    Column("event_id", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "source_id", "message_id", name="pk_message_ids"),
+    sqlite_with_rowid=False,
 )
 
 

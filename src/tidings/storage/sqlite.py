@@ -65,6 +65,7 @@ _MARK_HIGH_WATER = (
     "WHERE true ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)"
 )
 _FORGET_DAY = FORGET_SQL.format(p="?")
+_MESSAGE_ID_COLUMNS = ("day", "source_id", "message_id", "event_id")
 _CHUNK = 500  # SQLite's host-parameter limit is high, but long IN lists plan poorly.
 _T = TypeVar("_T")
 
@@ -241,6 +242,9 @@ class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, Enti
 
     def _write_events(self, conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
         insert_rows(conn, "events", EVENT_COLUMNS, rows)
+
+    def _write_message_ids(self, conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+        insert_rows(conn, "message_ids", _MESSAGE_ID_COLUMNS, rows)
 
     def _write_rollups(self, conn: sqlite3.Connection, tiers: list[list[TierRow]]) -> None:
         for sql, tier_rows in zip(_UPSERTS, tiers, strict=True):
