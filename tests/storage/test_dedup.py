@@ -68,4 +68,4 @@ def test_new_client_ids_are_remembered_under_the_day_their_event_was_received() 
         (6, 1, 9, 0, RECEIVED + DAY_US, 1.0, None, None, None, None, None, None),
         (7, 2, 9, 0, RECEIVED + DAY_US, 1.0, "b", None, None, None, None, None),
     ]
-    assert new_ids(rows) == [(DAY, 1, "a", 5), (DAY + 1, 2, "b", 7)]
+    assert new_ids(rows) == [(1, "a", DAY, 5), (2, "b", DAY + 1, 7)]

@@ -6,14 +6,14 @@ one derived for it (:func:`tidings.model.ids.derived_message_id`). The second ca
 export holds, so importing it into the same installation stores nothing twice, at any age.
 
 The window: client ids are looked up in the ``message_ids`` table, which remembers each id
-under the UTC day its event was received. An event is checked against the ids received on
-its own day and the ``dedup_window_days`` whole days before (``TIDINGS_DEDUP_WINDOW_DAYS``,
-like Segment's de-duplication window); a background pass deletes older days. A unique index
-over every id ever stored made each insert slower as history grew: SDKs send random UUIDv4
-ids, each lands on its own B-tree page, and once the index outgrew the cache every commit
-wrote a page per event (bench/dedup_options.py). Keyed by day first, inserts touch only
-today's part of the table, and the table holds the window, not all history. Within the window
-the answer stays exact: writers look up and insert under the database's write lock.
+with the UTC day its event was received. An event repeats an id received on its own day or
+within the ``dedup_window_days`` whole days before (``TIDINGS_DEDUP_WINDOW_DAYS``, like
+Segment's de-duplication window); a background pass deletes older ids, and an older one met
+before that is replaced by the new event. A unique index over every id ever stored made each
+insert slower as history grew: SDKs send random UUIDv4 ids, each lands on its own B-tree page,
+and once the index outgrew the cache every commit wrote a page per event
+(bench/dedup_options.py). The table holds the window, not all history. Within the window the
+answer stays exact: writers look up and insert under the database's write lock.
 """
 
 from __future__ import annotations
@@ -34,13 +34,12 @@ DEFAULT_WINDOW_DAYS = 7
 #: ``message_ids`` rows deleted per transaction by the expiry pass.
 EXPIRE_BATCH = 5000
 
-#: Deletes up to ``n`` rows of the oldest expired day ``d`` (row values: both engines, and no
-#: DELETE ... LIMIT, which SQLite builds leave out by default).
+#: Deletes up to ``n`` ids received before day ``first``, oldest first (row values: both
+#: engines, and no DELETE ... LIMIT, which SQLite builds leave out by default).
 EXPIRE_SQL = (
-    "DELETE FROM message_ids WHERE day = :d AND (source_id, message_id) IN "
-    "(SELECT source_id, message_id FROM message_ids WHERE day = :d LIMIT :n)"
+    "DELETE FROM message_ids WHERE (source_id, message_id) IN (SELECT source_id, message_id "
+    "FROM message_ids WHERE day < :first ORDER BY day LIMIT :n)"
 )
-OLDEST_SQL = "SELECT min(day) FROM message_ids"
 
 
 def day_of(us: int) -> int:
@@ -53,10 +52,14 @@ def window(day: int, days: int) -> list[int]:
     return list(range(day - days, day + 1))
 
 
+#: ``message_ids`` columns in the order :func:`new_ids` gives them.
+MESSAGE_ID_COLUMNS = ("source_id", "message_id", "day", "event_id")
+
+
 def new_ids(rows: Iterable[tuple[Any, ...]]) -> list[tuple[object, ...]]:
-    """``message_ids`` rows (day received, source id, message id, event id) for a batch's new
+    """``message_ids`` rows (source id, message id, day received, event id) for a batch's new
     event rows (in ``events`` column order) that carry a client message id."""
-    return [(row[4] // DAY_US, row[1], row[6], row[0]) for row in rows if row[6] is not None]
+    return [(row[1], row[6], row[4] // DAY_US, row[0]) for row in rows if row[6] is not None]
 
 
 @dataclass(slots=True)

@@ -33,13 +33,11 @@ from tidings.storage.base import SideWrite, row_filters
 from tidings.storage.batch_plan import EVENT_COLUMNS_SQL, StreamKey, plan_batch
 from tidings.storage.dedup import (
     EXPIRE_SQL,
-    OLDEST_SQL,
     Found,
     day_of,
     derived_repeats,
     lookups,
     new_ids,
-    window,
 )
 from tidings.storage.rollups import TierRow
 from tidings.storage.schema import TIERS
@@ -140,7 +138,7 @@ class EventEngine(Generic[C]):
 
     @abstractmethod
     def _write_message_ids(self, conn: C, rows: list[tuple[object, ...]]) -> None:
-        """Insert ``message_ids`` rows (day, source id, message id, event id)."""
+        """Insert ``message_ids`` rows (dedup.MESSAGE_ID_COLUMNS order)."""
 
     @abstractmethod
     def _write_rollups(self, conn: C, tiers: list[list[TierRow]]) -> None:
@@ -198,17 +196,24 @@ class EventEngine(Generic[C]):
         wanted = lookups(drafts)
         found: Found = {}
         for (source_id, day), ids in wanted.stored.items():
-            # One probe per day of the window: the day leads the key (see storage/schema.py).
-            days, day_params = self._in_ids("day", window(day, self.dedup_window_days))
+            first = day - self.dedup_window_days
             for part in self._parts(ids):
                 clause, params = self._in_values("message_id", part)
                 rows = conn.execute(
-                    f"SELECT message_id, event_id FROM message_ids WHERE {days} "
-                    f"AND source_id = {m} AND {clause}",
-                    (*day_params, source_id, *params),
-                )
-                for message_id, event_id in rows:
-                    found[(source_id, str(message_id))] = int(event_id)
+                    f"SELECT message_id, event_id, day FROM message_ids "
+                    f"WHERE source_id = {m} AND {clause}",
+                    (source_id, *params),
+                ).fetchall()
+                for message_id, event_id, stored_day in rows:
+                    if stored_day >= first:
+                        found[(source_id, str(message_id))] = int(event_id)
+                    else:
+                        # Received before the window and not expired yet: the new event
+                        # takes its place.
+                        conn.execute(
+                            f"DELETE FROM message_ids WHERE source_id = {m} AND message_id = {m}",
+                            (source_id, message_id),
+                        )
         for some in self._parts(list(wanted.derived)):
             clause, params = self._in_values("id", some)
             rows = conn.execute(
@@ -224,10 +229,7 @@ class EventEngine(Generic[C]):
         returns how many (0: nothing left to forget)."""
         first = self._today() - self.dedup_window_days
         with self._write_tx() as tx:
-            oldest = tx.execute(text(OLDEST_SQL)).scalar()
-            if oldest is None or oldest >= first:
-                return 0
-            return int(tx.execute(text(EXPIRE_SQL), {"d": oldest, "n": limit}).rowcount)
+            return int(tx.execute(text(EXPIRE_SQL), {"first": first, "n": limit}).rowcount)
 
     # -- streams -----------------------------------------------------------------------------
     def _after_delete(self) -> None:

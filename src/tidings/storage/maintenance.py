@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection
 from tidings.model.records import EventFilter, Stream
 from tidings.storage import persons
 from tidings.storage.day_stats import forget, forget_before
-from tidings.storage.dedup import DAY_US as _DAY
 from tidings.storage.schema import TIERS, events, message_ids, streams
 
 DAY_US = TIERS[-1][1]
@@ -196,9 +195,9 @@ def _erase(
 
 
 _FORGET_ID = delete(message_ids).where(
-    message_ids.c.day == bindparam("d"),
     message_ids.c.source_id == bindparam("s"),
     message_ids.c.message_id == bindparam("m"),
+    message_ids.c.event_id == bindparam("e"),
 )
 
 
@@ -206,12 +205,12 @@ def _forget_message_ids(conn: Connection, where: ColumnElement[bool]) -> None:
     """Free the client ids of the events ``where`` selects: sending one again stores a new
     event (erasure and deletion undo the event entirely; retention does not come here)."""
     rows = conn.execute(
-        select(events.c.received_at, events.c.source_id, events.c.message_id).where(
+        select(events.c.id, events.c.source_id, events.c.message_id).where(
             where, events.c.message_id.is_not(None)
         )
     ).all()
     if rows:
-        conn.execute(_FORGET_ID, [{"d": at // _DAY, "s": s, "m": m} for at, s, m in rows])
+        conn.execute(_FORGET_ID, [{"e": e, "s": s, "m": m} for e, s, m in rows])
 
 
 def _ceil(us: int, width: int) -> int:

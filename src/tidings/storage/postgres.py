@@ -28,7 +28,7 @@ from tidings.storage import migrate
 from tidings.storage.base import PERSON_SQL, Storage
 from tidings.storage.batch_plan import EVENT_COLUMNS_SQL, StreamKey, fresh_count
 from tidings.storage.day_stats import FORGET_SQL, DayStats
-from tidings.storage.dedup import Found
+from tidings.storage.dedup import MESSAGE_ID_COLUMNS, Found
 from tidings.storage.entities import EntityTables
 from tidings.storage.event_engine import EventEngine, Pieces, RowFilters
 from tidings.storage.installation import installation_id
@@ -44,10 +44,8 @@ _T = TypeVar("_T")
 # row, 10-14 -> 4-7 us per row end to end. The types follow the columns' order.
 _COPY_EVENTS = f"COPY events ({EVENT_COLUMNS_SQL}) FROM STDIN (FORMAT BINARY)"
 _EVENT_TYPES = ("int8",) * 5 + ("float8",) + ("text",) * 6
-_COPY_MESSAGE_IDS = (
-    "COPY message_ids (day, source_id, message_id, event_id) FROM STDIN (FORMAT BINARY)"
-)
-_MESSAGE_ID_TYPES = ("int4", "int8", "text", "int8")
+_COPY_MESSAGE_IDS = f"COPY message_ids ({', '.join(MESSAGE_ID_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_MESSAGE_ID_TYPES = ("int8", "text", "int4", "int8")
 # Rollup rows are COPYed into a session temp table (emptied at every commit), then folded
 # into each tier with one upsert: binding large arrays costs more client time than COPY.
 _ROLLUP_IN = (

@@ -78,15 +78,16 @@ def _rebuild_sqlite_events(*, unique_message_ids: bool) -> None:
 def upgrade() -> None:
     op.create_table(
         "message_ids",
-        sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("source_id", sa.BigInteger(), nullable=False),
         sa.Column("message_id", sa.String(length=255), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("event_id", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "source_id", "message_id", name="pk_message_ids"),
+        sa.PrimaryKeyConstraint("source_id", "message_id", name="pk_message_ids"),
         sqlite_with_rowid=False,
     )
+    op.create_index("ix_message_ids_day", "message_ids", ["day"])
     cutoff = (time.time_ns() // 1000 // DAY_US - FILL_DAYS) * DAY_US
-    # Unique per source until now, so unique per (day, source) too.
+    # Unique per source until now.
     op.get_bind().execute(
         sa.text(
             "INSERT INTO message_ids (day, source_id, message_id, event_id) "
