@@ -13,6 +13,9 @@ drives PostgreSQL's unique index, and SQLite is where the issue measured the dec
   probe each day of the window;
 - ``window-by-day-all-today``: the same with every stored id received today (the worst case:
   the whole window's volume arrived in one day);
+- ``window-single-key``: what Tidings uses: a WITHOUT ROWID table keyed (source_id,
+  message_id) with a day index, holding the window's ids only (here all ``--stored`` of them:
+  the cost depends on the window's volume, not on the history before it);
 - ``hash64``: a WITHOUT ROWID table keyed by a 64-bit hash of (source, id) and the event id
   (exact after checking the event's stored id), every id in one tree.
 
@@ -141,6 +144,36 @@ class WindowAllToday(WindowByDay):
     spread = False
 
 
+class WindowSingleKey(Option):
+    name = "window-single-key"
+
+    def fill(self, ids: list[str]) -> None:
+        self.conn.execute(
+            "CREATE TABLE message_ids (source_id INT, message_id TEXT, day INT, event_id INT, "
+            "PRIMARY KEY (source_id, message_id)) WITHOUT ROWID"
+        )
+        self.conn.execute("CREATE INDEX ix_day ON message_ids (day)")
+        rows = [(m, TODAY - i % (self.window + 1), self.next_id + i) for i, m in enumerate(ids)]
+        self.conn.executemany("INSERT INTO message_ids VALUES (1, ?, ?, ?)", rows)
+        self.next_id += len(ids)
+
+    def batch(self, ids: list[str]) -> None:
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        marks = ",".join("?" * len(ids))
+        c.execute(
+            "SELECT event_id, day FROM message_ids WHERE source_id = 1 "
+            f"AND message_id IN ({marks})",
+            ids,
+        ).fetchall()
+        c.executemany(
+            "INSERT INTO message_ids VALUES (1, ?, ?, ?)",
+            [(m, TODAY, self.next_id + i) for i, m in enumerate(ids)],
+        )
+        self.next_id += len(ids)
+        c.execute("COMMIT")
+
+
 class Hash64(Option):
     name = "hash64"
 
@@ -172,6 +205,7 @@ OPTIONS: list[Callable[[sqlite3.Connection, int], Option]] = [
     EventsUnique,
     WindowByDay,
     WindowAllToday,
+    WindowSingleKey,
     Hash64,
 ]
 
@@ -210,7 +244,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--batches", type=int, default=300)
     parser.add_argument("--window", type=int, default=7)
+    parser.add_argument("--only", help="comma list of option names")
     args = parser.parse_args()
+    if args.only:
+        wanted = set(args.only.split(","))
+        OPTIONS[:] = [o for o in OPTIONS if o.name in wanted]  # type: ignore[attr-defined]
     with tempfile.TemporaryDirectory(dir=Path(__file__).parent) as work:
         run(args.stored, args.batch, args.batches, args.window, Path(work))
 
