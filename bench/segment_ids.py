@@ -96,6 +96,12 @@ def prefill(url: str, key: str, stored: int, spread_days: int) -> float:
             )  # fmt: skip
         storage.insert_batch(drafts)
         done += len(drafts)
+    # Steady state: ids past the de-duplication window are forgotten already (the server's
+    # hourly pass does it a day at a time; a month loaded at once is a backlog it would be
+    # clearing during the measurement). Older servers have no such table.
+    expire = getattr(storage, "expire_message_ids", None)
+    while expire is not None and expire(50_000):
+        pass
     storage.shutdown()
     return time.perf_counter() - began
 
