@@ -94,9 +94,10 @@ class Storage(ABC):
         """Store events, update every rollup tier and apply ``side_writes`` (in order, after
         the events) in one transaction.
 
-        Returns one result per draft, in order. A draft whose (source, message_id) is
-        already stored, or repeated earlier in the same batch, is not stored again: its
-        result carries the original's id and ``duplicate=True``.
+        Returns one result per draft, in order. A draft whose (source, message_id) was
+        stored within the de-duplication window (:attr:`dedup_window_days`, storage/dedup.py),
+        or repeated earlier in the same batch, is not stored again: its result carries the
+        original's id and ``duplicate=True``.
         """
 
     @abstractmethod
