@@ -27,8 +27,8 @@ from pathlib import Path
 import orjson
 
 from tidings.model.ids import uuid7
+from tidings.storage.batch_plan import EVENT_COLUMNS as _EVENT_COLUMN_NAMES
 from tidings.storage.bulk_insert import insert_rows
-from tidings.storage.sqlite import _EVENT_COLUMN_NAMES
 
 HELLO = """
 async def app(scope, receive, send):

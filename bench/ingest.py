@@ -23,6 +23,7 @@ disk and neighbours than req/s, so it is the figure to compare before and after 
     python bench/ingest.py                                   # everything (about 10 minutes)
     python bench/ingest.py --quick                           # SQLite + baseline, 3 s runs
     python bench/ingest.py --targets sqlite,baseline --payloads single
+    python bench/ingest.py --scale-out --pin --payloads single,batch1000   # 1, 2, 4 processes
 
 Results print as a table and are saved to bench/results/ingest-<time>.json.
 """
@@ -107,13 +108,23 @@ def _group(pattern: str, text: str) -> str:
     return found.group(1) if found else ""
 
 
-def wrk(url: str, key: str, body: str, events: int, connections: int, duration: float) -> Any:
+def wrk(
+    url: str,
+    key: str,
+    body: str,
+    events: int,
+    connections: int,
+    duration: float,
+    cores: str | None = None,
+) -> Any:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
     # A long timeout: batches of 1,000 on a busy box take seconds, and wrk's default (2 s)
     # would drop them from the count instead of charging their latency.
     command = ["wrk", "-t1", f"-c{connections}", f"-d{int(duration)}s", "--timeout", "30s"]
     command += ["--latency"]
+    if cores is not None:  # the scale-out run keeps the load generator off the server's cores
+        command = ["taskset", "-c", cores, *command]
     done = subprocess.run(
         [*command, "-s", script.name, url],
         env={"BENCH_BODY": body, "BENCH_KEY": key, "PATH": "/usr/bin:/bin"},
@@ -313,7 +324,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--data-dir", help="default: a temporary directory")
     parser.add_argument("--no-wrk", action="store_true", help="peaks with loadgen.py too")
     parser.add_argument("--quick", action="store_true", help="SQLite + baseline, 3 s runs")
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="only the scale-out run: 1, 2, 4 processes on PostgreSQL + Redis (bench/scaleout.py)",
+    )
+    parser.add_argument("--pin", action="store_true", help="scale-out: taskset server and wrk")
     args = parser.parse_args(argv)
+    if args.scale_out:
+        import scaleout
+
+        return scaleout.main(args, payload, CONNECTIONS, wrk, postgres_schema)
     targets = [t for t in args.targets.split(",") if t]
     payloads = [p for p in args.payloads.split(",") if p]
     if args.quick:

@@ -38,6 +38,7 @@ def test_default_database_is_sqlite_in_the_data_dir(tmp_path: Path) -> None:
         ({"TIDINGS_BUS_URL": "kafka://x"}, "bus_url"),
         ({"TIDINGS_LOG_LEVEL": "loud"}, "log_level"),
         ({"TIDINGS_MAX_BODY_BYTES": "-1"}, "TIDINGS_MAX_BODY_BYTES"),
+        ({"TIDINGS_DEDUP_WINDOW_DAYS": "0"}, "dedup_window_days"),
         ({"TIDINGS_CONFIG": "/nonexistent.toml"}, "not found"),
     ],
 )
@@ -53,3 +54,8 @@ def test_unknown_file_key_is_refused(tmp_path: Path) -> None:
     file.write_text("prot = 1\n")
     with pytest.raises(ConfigError, match="unknown setting 'prot'"):
         load({}, env={}, config_file=str(file))
+
+
+def test_the_dedup_window_is_read_from_the_environment() -> None:
+    assert load({}, env={}).dedup_window_days == 7
+    assert load({}, env={"TIDINGS_DEDUP_WINDOW_DAYS": "2"}).dedup_window_days == 2

@@ -16,6 +16,7 @@ from tidings.compat.openslides.os3.mode import Mode
 from tidings.config import Settings
 from tidings.core.auth import Authenticator
 from tidings.core.bootstrap import ensure_admin
+from tidings.core.dedup_window import IdExpirer
 from tidings.core.event_sql import LoadedEvents
 from tidings.core.ingest import AfterCommit
 from tidings.core.live import Hub
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> HotPath:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         storage = open_storage(settings.resolved_database_url)
+        storage.dedup_window_days = settings.dedup_window_days
         await run_in_threadpool(storage.startup)
         generated = await run_in_threadpool(ensure_admin, storage, settings.admin_password)
         if generated:
@@ -123,6 +125,8 @@ def create_app(settings: Settings) -> HotPath:
         pruner.start()
         sealer = Sealer(storage)
         sealer.start()
+        expirer = IdExpirer(storage)
+        expirer.start()
         app.state.runtime = Runtime(
             settings=settings,
             storage=storage,
@@ -137,6 +141,7 @@ def create_app(settings: Settings) -> HotPath:
             yield
         finally:
             restore_signals()
+            await expirer.stop()
             await sealer.stop()
             await pruner.stop()
             await writer.stop()

@@ -39,6 +39,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("queue_max_events", 200_000, "Events waiting for commit before ingest answers 503."),
     Setting("batch_max_events", 20_000, "Most events committed in one transaction."),
     Setting("retention_days", 0, "Delete events older than this many days (0 keeps all)."),
+    Setting(
+        "dedup_window_days",
+        7,
+        "Whole days before an event's day whose message ids it is de-duplicated against; "
+        "older ids are forgotten (at least 1).",
+    ),
     Setting("log_level", "info", "Log level: debug, info, warning, error."),
     Setting(
         "opencast_rate_per_minute",
@@ -141,6 +147,7 @@ class Settings:
     queue_max_events: int = 200_000
     batch_max_events: int = 20_000
     retention_days: int = 0
+    dedup_window_days: int = 7
     log_level: str = "info"
     opencast_rate_per_minute: int = 120
     rate_limit: int = 1_800_000
@@ -324,6 +331,7 @@ def _check(settings: Settings) -> None:
         "max_batch_events",
         "queue_max_events",
         "batch_max_events",
+        "dedup_window_days",
         "live_buffer_events",
         "live_keepalive_s",
         "applause_interval_ms",

@@ -1,8 +1,10 @@
-"""Migrations on every engine: the result matches schema.py, and 0008 (nullable message ids)
-keeps every stored event and message id both ways."""
+"""Migrations on every engine: the result matches schema.py, 0008 (nullable message ids)
+keeps every stored event and message id both ways, and 0010 moves de-duplication to the
+windowed message_ids table."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from tests.services import postgres_schema
 from tidings.compat.microticks import store as microticks
 from tidings.model.ids import derived_message_id
 from tidings.storage import migrate
+from tidings.storage.dedup import DAY_US
 from tidings.storage.schema import events, metadata
 
 T = 1_700_000_000_000_000
@@ -108,14 +111,13 @@ def test_upgrading_a_0007_database_keeps_every_event_and_its_message_id(bare: En
     ]
     _store(bare, rows)
     before = _stored(bare)
-    migrate.upgrade(bare)
+    migrate.upgrade(bare, "0008")
     assert _stored(bare) == before
     columns = {c["name"]: c for c in inspect(bare).get_columns("events")}
     assert columns["message_id"]["nullable"]
     assert [u["column_names"] for u in inspect(bare).get_unique_constraints("events")] == [
         ["source_id", "message_id"]
     ]
-    assert _indexes(bare) == {str(ix.name): _declared(ix) for ix in events.indexes}
     # Nothing else is lost: a repeated client id is still refused, and a NULL one is allowed.
     with pytest.raises(IntegrityError):
         _store(bare, [(1000, "m-1", None, None)])
@@ -136,3 +138,40 @@ def test_downgrading_stores_the_derived_ids_readers_saw(bare: Engine) -> None:
     assert set(_indexes(bare)) == {str(ix.name) for ix in events.indexes}
     migrate.upgrade(bare)
     assert len(_stored(bare)) == 3
+
+
+def test_upgrading_to_the_window_keeps_events_and_remembers_recent_client_ids(
+    bare: Engine,
+) -> None:
+    migrate.upgrade(bare, "0008")
+    now = time.time_ns() // 1000
+    recent, old = now - 3 * DAY_US, now - 60 * DAY_US
+    with bare.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO events (id, source_id, stream_id, ts, received_at, value, "
+                "message_id) VALUES (:id, 1, 1, :at, :at, 1.0, :m)"
+            ),
+            [
+                {"id": 1, "at": recent, "m": "recent"},
+                {"id": 2, "at": old, "m": "old"},
+                {"id": 3, "at": recent, "m": None},
+            ],
+        )
+    before = _stored(bare)
+    migrate.upgrade(bare)
+    assert _stored(bare) == before
+    assert inspect(bare).get_unique_constraints("events") == []
+    assert _indexes(bare) == {str(ix.name): _declared(ix) for ix in events.indexes}
+    with bare.connect() as conn:
+        remembered = conn.execute(
+            text("SELECT day, source_id, message_id, event_id FROM message_ids")
+        ).all()
+    assert [tuple(r) for r in remembered] == [(recent // DAY_US, 1, "recent", 1)]
+    # The unique index comes back on the way down (no id was stored twice meanwhile).
+    _downgrade(bare, "0008")
+    assert _stored(bare) == before
+    assert [u["column_names"] for u in inspect(bare).get_unique_constraints("events")] == [
+        ["source_id", "message_id"]
+    ]
+    assert "message_ids" not in inspect(bare).get_table_names()

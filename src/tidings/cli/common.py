@@ -135,6 +135,8 @@ def opened_storage(settings: Settings, create: bool = False) -> Iterator[Storage
     """Storage migrated to head; domain errors become one line and exit status 1. A SQLite
     database that does not exist yet is an error unless ``create`` (``serve``, ``init``)."""
     storage = _started(settings.resolved_database_url, None, create)
+    # Imports de-duplicate against the same window as the server.
+    storage.dedup_window_days = settings.dedup_window_days
     try:
         yield storage
     except TidingsError as exc:

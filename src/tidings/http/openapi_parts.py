@@ -121,7 +121,11 @@ EVENT_IN = {
             "minLength": 1,
             "type": "string",
             "maxLength": 255,
-            "description": "Idempotency key: a repeat is acknowledged and stored once.",
+            "description": (
+                "Idempotency key: a repeat within the de-duplication window "
+                "(TIDINGS_DEDUP_WINDOW_DAYS whole days after the day of the first, default 7) "
+                "is acknowledged and stored once; a repeat after it is stored again."
+            ),
         },
         "user_id": {"minLength": 1, "type": "string", "maxLength": 255},
         "anonymous_id": {"minLength": 1, "type": "string", "maxLength": 255},

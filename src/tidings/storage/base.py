@@ -29,6 +29,7 @@ from tidings.model.records import (
     percentile,
     person_of,
 )
+from tidings.storage.dedup import DEFAULT_WINDOW_DAYS
 
 #: :func:`person_of` in SQL (both engines), over the events table's columns.
 PERSON_SQL = "COALESCE(NULLIF(user_id, ''), 'anonymous:' || NULLIF(anonymous_id, ''))"
@@ -93,9 +94,10 @@ class Storage(ABC):
         """Store events, update every rollup tier and apply ``side_writes`` (in order, after
         the events) in one transaction.
 
-        Returns one result per draft, in order. A draft whose (source, message_id) is
-        already stored, or repeated earlier in the same batch, is not stored again: its
-        result carries the original's id and ``duplicate=True``.
+        Returns one result per draft, in order. A draft whose (source, message_id) was
+        stored within the de-duplication window (:attr:`dedup_window_days`, storage/dedup.py),
+        or repeated earlier in the same batch, is not stored again: its result carries the
+        original's id and ``duplicate=True``.
         """
 
     @abstractmethod
@@ -202,6 +204,15 @@ class Storage(ABC):
     @abstractmethod
     def count_events(self) -> int:
         """Number of stored events."""
+
+    #: Whole UTC days before an event's own day whose client message ids it is checked
+    #: against (settings.dedup_window_days; storage/dedup.py).
+    dedup_window_days: int = DEFAULT_WINDOW_DAYS
+
+    @abstractmethod
+    def expire_message_ids(self, limit: int) -> int:
+        """Forget up to ``limit`` client message ids received before today's window, the
+        oldest day first; returns how many (0 once none is left)."""
 
     # -- users -------------------------------------------------------------------------------
     @abstractmethod

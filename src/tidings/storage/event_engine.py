@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Generic, Protocol, TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from tidings.model.events import EventDraft
@@ -27,9 +28,17 @@ from tidings.model.records import (
     StoredEvent,
     Stream,
 )
+from tidings.model.timeparse import now_us
 from tidings.storage.base import SideWrite, row_filters
 from tidings.storage.batch_plan import EVENT_COLUMNS_SQL, StreamKey, plan_batch
-from tidings.storage.dedup import Found, derived_repeats, lookups
+from tidings.storage.dedup import (
+    EXPIRE_SQL,
+    Found,
+    day_of,
+    derived_repeats,
+    lookups,
+    new_ids,
+)
 from tidings.storage.rollups import TierRow
 from tidings.storage.schema import TIERS
 
@@ -61,6 +70,7 @@ class EventEngine(Generic[C]):
     _mark: str
     _streams_by_key: dict[StreamKey, int]
     _streams_by_id: dict[int, Stream]
+    dedup_window_days: int
 
     # -- what an engine supplies -------------------------------------------------------------
     @abstractmethod
@@ -127,6 +137,10 @@ class EventEngine(Generic[C]):
     def _write_events(self, conn: C, rows: list[tuple[object, ...]]) -> None: ...
 
     @abstractmethod
+    def _write_message_ids(self, conn: C, rows: list[tuple[object, ...]]) -> None:
+        """Insert ``message_ids`` rows (dedup.MESSAGE_ID_COLUMNS order)."""
+
+    @abstractmethod
     def _write_rollups(self, conn: C, tiers: list[list[TierRow]]) -> None:
         """Add each tier's rows to its rollup table (upsert: sums add up, bounds widen)."""
 
@@ -165,24 +179,41 @@ class EventEngine(Generic[C]):
         )
         if plan.rows:
             self._write_events(conn, plan.rows)
+            remembered = new_ids(plan.rows)
+            if remembered:
+                self._write_message_ids(conn, remembered)
             self._write_rollups(conn, plan.tiers)
             if plan.stale:
                 self._forget_days(conn, plan.stale)
         return plan.results
 
+    def _today(self) -> int:
+        """Today's UTC day: ids received before the window that ends today expire."""
+        return day_of(now_us())
+
     def _existing(self, conn: C, drafts: Sequence[EventDraft]) -> Found:
         m = self._mark
         wanted = lookups(drafts)
         found: Found = {}
-        for source_id, ids in wanted.stored.items():
+        for (source_id, day), ids in wanted.stored.items():
+            first = day - self.dedup_window_days
             for part in self._parts(ids):
                 clause, params = self._in_values("message_id", part)
                 rows = conn.execute(
-                    f"SELECT message_id, id FROM events WHERE source_id = {m} AND {clause}",
+                    f"SELECT message_id, event_id, day FROM message_ids "
+                    f"WHERE source_id = {m} AND {clause}",
                     (source_id, *params),
-                )
-                for message_id, event_id in rows:
-                    found[(source_id, str(message_id))] = int(event_id)
+                ).fetchall()
+                for message_id, event_id, stored_day in rows:
+                    if stored_day >= first:
+                        found[(source_id, str(message_id))] = int(event_id)
+                    else:
+                        # Received before the window and not expired yet: the new event
+                        # takes its place.
+                        conn.execute(
+                            f"DELETE FROM message_ids WHERE source_id = {m} AND message_id = {m}",
+                            (source_id, message_id),
+                        )
         for some in self._parts(list(wanted.derived)):
             clause, params = self._in_values("id", some)
             rows = conn.execute(
@@ -192,6 +223,13 @@ class EventEngine(Generic[C]):
             )
             derived_repeats(wanted, rows, found)
         return found
+
+    def expire_message_ids(self, limit: int) -> int:
+        """Forget up to ``limit`` client ids stored before the window, the oldest day first;
+        returns how many (0: nothing left to forget)."""
+        first = self._today() - self.dedup_window_days
+        with self._write_tx() as tx:
+            return int(tx.execute(text(EXPIRE_SQL), {"first": first, "n": limit}).rowcount)
 
     # -- streams -----------------------------------------------------------------------------
     def _after_delete(self) -> None:

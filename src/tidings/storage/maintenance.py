@@ -14,13 +14,13 @@ from abc import abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from tidings.model.records import EventFilter, Stream
 from tidings.storage import persons
 from tidings.storage.day_stats import forget, forget_before
-from tidings.storage.schema import TIERS, events, streams
+from tidings.storage.schema import TIERS, events, message_ids, streams
 
 DAY_US = TIERS[-1][1]
 
@@ -176,6 +176,7 @@ class Maintenance:
             if not hits:
                 return 0
             self._mark_high_water(conn)
+            _forget_message_ids(conn, where)
             deleted = conn.execute(delete(events).where(where)).rowcount
             forget(conn, hits)
             # Without a person or property filter every event of a bucket inside the time
@@ -204,11 +205,31 @@ def _erase(
     if not hits:
         return
     mark_high_water(conn)
+    _forget_message_ids(conn, where)
     conn.execute(delete(events).where(where))
     forget(conn, hits)
     for table, width in TIERS:
         for stream_id, bucket in sorted({(s, ts - ts % width) for s, ts in hits}):
             _recompute(conn, table, stream_id, bucket, width)
+
+
+_FORGET_ID = delete(message_ids).where(
+    message_ids.c.source_id == bindparam("s"),
+    message_ids.c.message_id == bindparam("m"),
+    message_ids.c.event_id == bindparam("e"),
+)
+
+
+def _forget_message_ids(conn: Connection, where: ColumnElement[bool]) -> None:
+    """Free the client ids of the events ``where`` selects: sending one again stores a new
+    event (erasure and deletion undo the event entirely; retention does not come here)."""
+    rows = conn.execute(
+        select(events.c.id, events.c.source_id, events.c.message_id).where(
+            where, events.c.message_id.is_not(None)
+        )
+    ).all()
+    if rows:
+        conn.execute(_FORGET_ID, [{"e": e, "s": s, "m": m} for e, s, m in rows])
 
 
 def _ceil(us: int, width: int) -> int:

@@ -2,9 +2,10 @@
 
 Writers in every process serialise on one transaction-scoped advisory lock, so event ids
 (from ``events_id_seq``) increase in commit order across processes, as live readers and
-cursors need, and the message-id lookup for dedup sees every other process's commits. The
-unique index on (source_id, message_id) stays the last word: a duplicate can never be stored.
-Raw rows go in with COPY and each rollup tier with one ``unnest`` upsert, in one transaction.
+cursors need, and the message-id lookup for dedup sees every other process's commits (the
+lock is what keeps de-duplication exact within its window: storage/dedup.py).
+Raw rows and their client ids go in with COPY and each rollup tier with one upsert, in one
+transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from tidings.storage import migrate
 from tidings.storage.base import PERSON_SQL, Storage
 from tidings.storage.batch_plan import EVENT_COLUMNS_SQL, StreamKey, fresh_count
 from tidings.storage.day_stats import FORGET_SQL, DayStats
-from tidings.storage.dedup import Found
+from tidings.storage.dedup import MESSAGE_ID_COLUMNS, Found
 from tidings.storage.entities import EntityTables
 from tidings.storage.event_engine import EventEngine, Pieces, RowFilters
 from tidings.storage.installation import installation_id
@@ -38,14 +39,21 @@ from tidings.storage.transfer import tables
 
 _Conn = psycopg.Connection[tuple[object, ...]]
 _T = TypeVar("_T")
-_COPY_EVENTS = f"COPY events ({EVENT_COLUMNS_SQL}) FROM STDIN"
+# Binary COPY: psycopg packs each value instead of formatting and escaping text, and the
+# server parses nothing. Measured on 20,000 event rows: 0.94 -> 0.39 us of client CPU per
+# row, 10-14 -> 4-7 us per row end to end. The types follow the columns' order.
+_COPY_EVENTS = f"COPY events ({EVENT_COLUMNS_SQL}) FROM STDIN (FORMAT BINARY)"
+_EVENT_TYPES = ("int8",) * 5 + ("float8",) + ("text",) * 6
+_COPY_MESSAGE_IDS = f"COPY message_ids ({', '.join(MESSAGE_ID_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_MESSAGE_ID_TYPES = ("int8", "text", "int4", "int8")
 # Rollup rows are COPYed into a session temp table (emptied at every commit), then folded
 # into each tier with one upsert: binding large arrays costs more client time than COPY.
 _ROLLUP_IN = (
     "CREATE TEMP TABLE IF NOT EXISTS tidings_rollup_in (tier smallint, stream_id bigint, "
     "bucket bigint, n bigint, total float8, low float8, high float8) ON COMMIT DELETE ROWS"
 )
-_COPY_ROLLUPS = "COPY tidings_rollup_in FROM STDIN"
+_COPY_ROLLUPS = "COPY tidings_rollup_in FROM STDIN (FORMAT BINARY)"
+_ROLLUP_TYPES = ("int2", "int8", "int8", "int8", "float8", "float8", "float8")
 _UPSERT = (
     'INSERT INTO {table} AS t (stream_id, bucket, "count", "sum", "min", "max") '
     "SELECT stream_id, bucket, n, total, low, high FROM tidings_rollup_in WHERE tier = {tier} "
@@ -234,11 +242,19 @@ class PostgresStorage(EventEngine[_Conn], Maintenance, DayStats, EntityTables, S
 
     def _write_events(self, conn: _Conn, rows: list[tuple[object, ...]]) -> None:
         with conn.cursor() as cur, cur.copy(_COPY_EVENTS) as copy:
+            copy.set_types(_EVENT_TYPES)
             for event_row in rows:
                 copy.write_row(event_row)
 
+    def _write_message_ids(self, conn: _Conn, rows: list[tuple[object, ...]]) -> None:
+        with conn.cursor() as cur, cur.copy(_COPY_MESSAGE_IDS) as copy:
+            copy.set_types(_MESSAGE_ID_TYPES)
+            for row in rows:
+                copy.write_row(row)
+
     def _write_rollups(self, conn: _Conn, tiers: list[list[TierRow]]) -> None:
         with conn.cursor() as cur, cur.copy(_COPY_ROLLUPS) as copy:
+            copy.set_types(_ROLLUP_TYPES)
             for tier, tier_rows in enumerate(tiers):
                 for rollup_row in tier_rows:
                     copy.write_row((tier, *rollup_row))

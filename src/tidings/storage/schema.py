@@ -84,9 +84,8 @@ events = Table(
     Column("user_id", String(255), nullable=True),
     Column("anonymous_id", String(255), nullable=True),
     Column("session_id", String(255), nullable=True),
-    # Idempotency lives in the database: one client message id per source, whoever wrote
-    # it (NULLs never conflict).
-    UniqueConstraint("source_id", "message_id", name="uq_events_message"),
+    # No index on message_id: de-duplication reads message_ids below, whose size is bounded
+    # by the de-duplication window rather than by all history.
     Index("ix_events_stream_ts", "stream_id", "ts"),
     Index(
         "ix_events_user",
@@ -94,6 +93,23 @@ events = Table(
         sqlite_where=text("user_id IS NOT NULL"),
         postgresql_where=text("user_id IS NOT NULL"),
     ),
+)
+
+
+# The client message ids received within the de-duplication window (storage/dedup.py), with
+# the UTC day (days since the epoch) each was received: one probe per id finds it, the day
+# index finds what expires. Keying by day first made inserts touch only today's part of the
+# tree but cost a probe per day of the window on every lookup (bench/dedup_options.py).
+message_ids = Table(
+    "message_ids",
+    metadata,
+    Column("source_id", BigInteger, nullable=False),
+    Column("message_id", String(255), nullable=False),
+    Column("day", Integer, nullable=False),
+    Column("event_id", BigInteger, nullable=False),
+    PrimaryKeyConstraint("source_id", "message_id", name="pk_message_ids"),
+    Index("ix_message_ids_day", "day"),
+    sqlite_with_rowid=False,
 )
 
 

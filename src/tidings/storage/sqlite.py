@@ -43,7 +43,7 @@ from tidings.storage.base import PERSON_SQL, Storage
 from tidings.storage.batch_plan import EVENT_COLUMNS, StreamKey
 from tidings.storage.bulk_insert import insert_rows
 from tidings.storage.day_stats import FORGET_SQL, DayStats
-from tidings.storage.dedup import Found
+from tidings.storage.dedup import MESSAGE_ID_COLUMNS, Found
 from tidings.storage.entities import EntityTables
 from tidings.storage.event_engine import EventEngine, Pieces, RowFilters
 from tidings.storage.maintenance import Maintenance
@@ -77,6 +77,7 @@ _MARK_HIGH_WATER = (
     "WHERE true ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)"
 )
 _FORGET_DAY = FORGET_SQL.format(p="?")
+
 _CHUNK = 500  # SQLite's host-parameter limit is high, but long IN lists plan poorly.
 _T = TypeVar("_T")
 
@@ -279,6 +280,9 @@ class SQLiteStorage(EventEngine[sqlite3.Connection], Maintenance, DayStats, Enti
 
     def _write_events(self, conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
         insert_rows(conn, "events", EVENT_COLUMNS, rows)
+
+    def _write_message_ids(self, conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+        insert_rows(conn, "message_ids", MESSAGE_ID_COLUMNS, rows)
 
     def _write_rollups(self, conn: sqlite3.Connection, tiers: list[list[TierRow]]) -> None:
         for sql, tier_rows in zip(_UPSERTS, tiers, strict=True):

@@ -8,6 +8,12 @@ still guarantees correctness; this only decides who goes next without the sleepi
 
 :func:`sole_holder` is the other use of such a lock: a background pass (sealing, retention)
 that one process runs while the others skip it.
+
+Within one process, ``flock`` does not exclude: every thread shares the one open file, so a
+second ``flock`` from another thread returns at once. The writer thread and a background pass
+(sealing, retention) of the same process would then both reach ``BEGIN IMMEDIATE`` and the
+pass would sleep in SQLite's busy handler against a writer that never pauses, until
+``database is locked``. So the turn is also a lock among the process's own threads.
 """
 
 from __future__ import annotations
@@ -33,6 +39,10 @@ class WriteTurn:
         self.path = database.with_name(database.name + ".write-lock")
         self._fd: int | None = None
         self._opening = threading.Lock()
+        # Reentrant, with a depth, so a write nested in another (a side write inside a
+        # batch's transaction) does not wait for itself; the flock is held at depth > 0.
+        self._threads = threading.RLock()
+        self._depth = 0
 
     def _descriptor(self) -> int:
         fd = self._fd
@@ -44,8 +54,15 @@ class WriteTurn:
         return fd
 
     def __enter__(self) -> None:
-        # flock releases the GIL while it waits.
-        fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
+        # Both locks release the GIL while they wait.
+        self._threads.acquire()
+        try:
+            if self._depth == 0:
+                fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+        self._depth += 1
 
     def __exit__(
         self,
@@ -53,8 +70,12 @@ class WriteTurn:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
 
     def close(self) -> None:
         with self._opening:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -177,6 +178,13 @@ def storable(value: dict[str, Any], key: str) -> list[FieldError]:
     return errors.items
 
 
+@lru_cache(maxsize=64)
+def _sent_at(text: str) -> int:
+    # SDKs send one sentAt per batch, which every message of it would parse again: a third
+    # of the time of translating a message went to parsing ISO timestamps.
+    return parse_timestamp(text)
+
+
 def _time(msg: dict[str, Any], defaults: dict[str, Any], received: int, errors: _Errors) -> int:
     chosen = None
     for key in ("timestamp", "originalTimestamp"):
@@ -194,7 +202,7 @@ def _time(msg: dict[str, Any], defaults: dict[str, Any], received: int, errors: 
     if sent_raw is None:
         return _clamped(moment, received)
     try:
-        sent = parse_timestamp(sent_raw)
+        sent = _sent_at(sent_raw) if isinstance(sent_raw, str) else parse_timestamp(sent_raw)
     except TimestampError as exc:
         errors.add("sentAt", str(exc))
         return received

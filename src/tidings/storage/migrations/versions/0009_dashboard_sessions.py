@@ -1,13 +1,13 @@
 """dashboard_sessions: server-side dashboard sessions (revocable; the token kept hashed)
 
-Revision ID: 0009_hardening
+Revision ID: 0009
 Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_hardening"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
