@@ -1,0 +1,212 @@
+"""The analytics tier: :class:`Tier` feeds the columnar copy in a background thread and
+answers SQL over it (:class:`tidings.core.event_sql.EventSQL`).
+
+Feeding never runs on the writer's commit path: the after-commit step only sets an event
+(:meth:`Tier.nudge`); the feeder thread reads the committed rows above the high-water mark
+from the system of record, in id order, and applies them with the new mark in one DuckDB
+transaction. So a crash or ``kill -9`` at any point leaves the copy at some mark with exactly
+the rows up to it, and the next start carries on from there.
+
+Answers are exact while the copy lags: each question reads the copy's snapshot (rows up to
+its mark) plus the matching committed rows above the mark, straight from the system of record.
+
+Deletes (retention, erasure, ``DELETE /api/v1/events``) reach the copy by id through
+:meth:`Storage.on_delete`, under the same lock as feeding, so a row read for feeding before
+its delete committed is removed after it lands. A delete the copy missed (a crash between the
+two commits, or another process deleting) shows up as a count mismatch, checked at start and
+every :data:`CHECK_INTERVAL` seconds, and is repaired block by block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tidings.analytics.columnar import ColumnarStore, prop_ref
+from tidings.core.query import iter_all
+from tidings.model.records import EventFilter
+from tidings.storage import analytics_feed
+from tidings.storage.base import Storage
+
+log = logging.getLogger("tidings.analytics")
+
+#: Events read from the system of record and applied per DuckDB transaction.
+CHUNK = 20_000
+#: Longest wait between two feeding rounds when nothing nudges (seconds).
+IDLE_WAIT = 1.0
+#: Seconds between two checks of the copy's event count against the system of record.
+CHECK_INTERVAL = 30.0
+#: Ids per block when repairing the copy after a missed delete.
+BLOCK = 65_536
+
+Progress = Callable[[int], None]
+
+
+def tier_path(directory: str) -> str:
+    return str(Path(directory) / "analytics.duckdb")
+
+
+class Tier:
+    """The columnar copy of ``storage``'s events at ``path`` (created if missing)."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        path: str,
+        memory_limit: str = "256MB",
+        threads: int = 1,
+        chunk: int = CHUNK,
+    ) -> None:
+        self.storage = storage
+        self.store = ColumnarStore(path, memory_limit, threads)
+        self.chunk = chunk
+        # Feeding and deleting exclude each other (see the module docstring).
+        self._lock = threading.Lock()
+        self._nudged = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._aliases: tuple[int, int] | None = None
+        self._checked = 0.0
+        storage.on_delete(self._on_delete)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Repair the copy if it missed deletes, then feed it in a background thread."""
+        self.check()
+        self._thread = threading.Thread(target=self._run, name="tidings-analytics", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._nudged.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self.store.close()
+
+    def nudge(self, *_args: Any) -> None:
+        """The after-commit step: wake the feeder (cheap; never blocks the writer)."""
+        self._nudged.set()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._nudged.wait(IDLE_WAIT)
+            self._nudged.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                self.catch_up()
+                self.sync_aliases()
+                if time.monotonic() - self._checked > CHECK_INTERVAL:
+                    self.check()
+            except Exception:
+                log.exception("analytics: feeding failed; retrying")
+                self._stopping.wait(IDLE_WAIT)
+
+    # -- feeding -----------------------------------------------------------------------------
+    def catch_up(self, progress: Progress | None = None, limit: int | None = None) -> int:
+        """Apply every committed event above the mark (at most ``limit``); returns how many."""
+        done = 0
+        while limit is None or done < limit:
+            size = self.chunk if limit is None else min(self.chunk, limit - done)
+            with self._lock:
+                hwm = self.store.hwm()
+                rows = self.storage.list_events(EventFilter(), hwm, size)
+                if rows:
+                    self.store.apply(rows, rows[-1].id)
+            done += len(rows)
+            if progress is not None and rows:
+                progress(len(rows))
+            if len(rows) < size:
+                break
+        return done
+
+    def sync_aliases(self) -> None:
+        """Copy ``person_aliases`` when it changed since the last copy."""
+        signature = analytics_feed.alias_signature(self.storage.engine)
+        if signature != self._aliases:
+            with self._lock:
+                self.store.replace_aliases(analytics_feed.all_aliases(self.storage.engine))
+            self._aliases = signature
+
+    def _on_delete(self, ids: Sequence[int]) -> None:
+        try:
+            with self._lock:
+                self.store.delete_ids(ids)
+        except Exception:
+            # The count check repairs it; until then answers may still hold these rows.
+            log.exception("analytics: mirroring a delete failed")
+            self._checked = 0.0
+            self._nudged.set()
+
+    def check(self) -> int:
+        """Compare the copy with the system of record up to the mark and repair differing
+        id blocks (deleted or copied-in rows); returns the rows removed or added."""
+        with self._lock:
+            self._checked = time.monotonic()
+            hwm = self.store.hwm()
+            engine = self.storage.engine
+            if self.store.count() == analytics_feed.count_upto(engine, hwm):
+                return 0
+            ours = self.store.block_counts(BLOCK)
+            theirs = analytics_feed.block_counts(engine, hwm, BLOCK)
+            fixed = 0
+            for block in sorted(set(ours) | set(theirs)):
+                if ours.get(block, 0) != theirs.get(block, 0):
+                    fixed += self._repair(block * BLOCK, min((block + 1) * BLOCK, hwm + 1))
+            log.warning("analytics: repaired %d rows that differed from the events", fixed)
+            return fixed
+
+    def _repair(self, lo: int, hi: int) -> int:
+        ours = set(self.store.ids_between(lo, hi))
+        theirs = set(analytics_feed.ids_between(self.storage.engine, lo, hi))
+        gone = sorted(ours - theirs)
+        self.store.delete_ids(gone)
+        missing = theirs - ours
+        if missing:
+            rows = []
+            for event in iter_all(self.storage, EventFilter(), after=lo - 1):
+                if event.id >= hi:
+                    break
+                if event.id in missing:
+                    rows.append(event)
+            self.store.apply(rows, self.store.hwm())
+        return len(gone) + len(missing)
+
+    # -- answering (EventSQL) ----------------------------------------------------------------
+    def prop(self, key: str) -> str:
+        return prop_ref(key)
+
+    async def fetch(
+        self, flt: EventFilter, sql: str, params: Sequence[object] = ()
+    ) -> list[tuple[Any, ...]]:
+        return await asyncio.to_thread(self.fetch_sync, flt, sql, params)
+
+    def fetch_sync(
+        self, flt: EventFilter, sql: str, params: Sequence[object] = ()
+    ) -> list[tuple[Any, ...]]:
+        return self.run(flt, [(sql, params)])[0]
+
+    def run(
+        self, flt: EventFilter, statements: Sequence[tuple[str, Sequence[object]]]
+    ) -> list[list[tuple[Any, ...]]]:
+        """Each statement's rows, all over one snapshot of ``events`` restricted to ``flt``."""
+        if any("person" in sql for sql, _p in statements):
+            self.sync_aliases()
+        with self.store.reader() as reader:
+            tail = list(iter_all(self.storage, flt, after=reader.hwm))
+            return reader.run(flt, statements, tail)
+
+
+def rebuild(tier: Tier, progress: Progress | None = None) -> int:
+    """Empty the copy and feed it again from the system of record."""
+    tier.store.reset()
+    done = tier.catch_up(progress)
+    tier.sync_aliases()
+    tier.store.checkpoint()
+    return done
