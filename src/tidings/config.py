@@ -81,6 +81,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("applause_interval_ms", 1000, "Milliseconds between applause broadcasts."),
     Setting("applause_window_s", 5, "Seconds an applause counts towards the level."),
     Setting("microticks_key", "", "Key for Microticks GET /events and /sessions (?key=)."),
+    Setting(
+        "analytics",
+        "auto",
+        "The columnar analytics tier (DuckDB): on, off, or auto (on with SQLite, off with "
+        "PostgreSQL, whose Parquet tier is not built yet).",
+    ),
+    Setting("analytics_dir", "", "Directory of the analytics tier's files; default the data dir."),
+    Setting("analytics_memory", "256MB", "DuckDB memory limit of the analytics tier."),
+    Setting("analytics_threads", 2, "DuckDB threads of the analytics tier."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -128,6 +137,20 @@ class Settings:
     segmentio_allowed_actions: str = ""
     segmentio_require_known_users: bool = False
     microticks_key: str = ""
+    analytics: str = "auto"
+    analytics_dir: str = ""
+    analytics_memory: str = "256MB"
+    analytics_threads: int = 2
+
+    @property
+    def analytics_on(self) -> bool:
+        if self.analytics == "auto":
+            return self.resolved_database_url.startswith("sqlite")
+        return self.analytics == "on"
+
+    @property
+    def resolved_analytics_dir(self) -> str:
+        return self.analytics_dir or self.data_dir
 
     @property
     def resolved_database_url(self) -> str:
@@ -249,7 +272,14 @@ def _check(settings: Settings) -> None:
         raise ConfigError(
             f"log_level: expected debug, info, warning or error, got {settings.log_level!r}"
         )
+    if settings.analytics not in ("on", "off", "auto"):
+        raise ConfigError(f"analytics: expected on, off or auto, got {settings.analytics!r}")
+    if settings.analytics == "on" and not url.startswith("sqlite"):
+        raise ConfigError(
+            "analytics: the tier runs on SQLite only for now; with PostgreSQL use off or auto"
+        )
     for name in (
+        "analytics_threads",
         "max_body_bytes",
         "max_event_bytes",
         "max_batch_events",

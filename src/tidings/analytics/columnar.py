@@ -92,21 +92,28 @@ def to_arrow(rows: Sequence[StoredEvent]) -> pa.Table:
     )
 
 
+class TierBusy(RuntimeError):
+    """Another process holds the DuckDB file (DuckDB allows one writing process)."""
+
+
 class ColumnarStore:
     """One DuckDB database file: feeding (one writer thread at a time) and reading (any
     number of threads, each on its own cursor and snapshot)."""
 
     def __init__(self, path: str, memory_limit: str = "256MB", threads: int = 1) -> None:
         self.path = path
-        self._con = duckdb.connect(
-            path,
-            config={
-                "memory_limit": memory_limit,
-                "threads": threads,
-                # Scans answer in any order; the questions sort what they return.
-                "preserve_insertion_order": False,
-            },
-        )
+        try:
+            self._con = duckdb.connect(
+                path,
+                config={
+                    "memory_limit": memory_limit,
+                    "threads": threads,
+                    # Scans answer in any order; the questions sort what they return.
+                    "preserve_insertion_order": False,
+                },
+            )
+        except duckdb.IOException as exc:
+            raise TierBusy(f"{path}: {exc}") from None
         self._write = threading.Lock()
         self._seen = 0
         self._key_counts: dict[str, int] = {}

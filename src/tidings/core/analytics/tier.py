@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tidings.analytics.columnar import ColumnarStore, prop_ref
+from tidings.analytics.columnar import ColumnarStore, TierBusy, prop_ref
 from tidings.core.query import iter_all
 from tidings.model.records import EventFilter
 from tidings.storage import analytics_feed
@@ -201,6 +201,20 @@ class Tier:
         with self.store.reader() as reader:
             tail = list(iter_all(self.storage, flt, after=reader.hwm))
             return reader.run(flt, statements, tail)
+
+
+def open_tier(storage: Storage, directory: str, memory_limit: str, threads: int) -> Tier | None:
+    """The tier kept in ``directory`` (created if missing), checked and feeding; None when
+    another process holds it (several SQLite workers: the first one to start keeps the
+    tier, the others answer from the system of record)."""
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    try:
+        tier = Tier(storage, tier_path(directory), memory_limit, threads)
+    except TierBusy as exc:
+        log.warning("analytics: tier held by another process, answering without it (%s)", exc)
+        return None
+    tier.start()
+    return tier
 
 
 def rebuild(tier: Tier, progress: Progress | None = None) -> int:
