@@ -208,7 +208,7 @@ def test_every_aggregate_path_equals_brute_force(
                     user,
                     anon,
                     None,
-                )  # fmt: skip
+                )
             )
         if drafts:
             world.storage.insert_batch(drafts)

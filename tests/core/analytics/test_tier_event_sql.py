@@ -91,7 +91,7 @@ def test_tier_answers_like_the_exact_fallback(
             user,
             anon,
             session,
-        )  # fmt: skip
+        )
         for ts, user, anon, session, props in events
     ]
     if drafts:
