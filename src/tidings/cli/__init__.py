@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tidings.cli.analytics import analytics
 from tidings.cli.bench import bench
 from tidings.cli.clients import client
 from tidings.cli.common import main
@@ -29,5 +30,6 @@ main.add_command(seal)
 main.add_command(erase)
 main.add_command(consumer)
 main.add_command(bench)
+main.add_command(analytics)
 
 __all__ = ["main"]

@@ -33,6 +33,8 @@ from tidings.model.records import EventFilter
 from tidings.storage import analytics_feed
 from tidings.storage.base import Storage
 
+__all__ = ["Tier", "TierBusy", "open_tier", "rebuild", "tier_path"]
+
 log = logging.getLogger("tidings.analytics")
 
 #: Events read from the system of record and applied per DuckDB transaction.
@@ -217,10 +219,33 @@ def open_tier(storage: Storage, directory: str, memory_limit: str, threads: int)
     return tier
 
 
-def rebuild(tier: Tier, progress: Progress | None = None) -> int:
-    """Empty the copy and feed it again from the system of record."""
-    tier.store.reset()
-    done = tier.catch_up(progress)
-    tier.sync_aliases()
-    tier.store.checkpoint()
+def rebuild(
+    storage: Storage,
+    directory: str,
+    memory_limit: str,
+    threads: int,
+    progress: Progress | None = None,
+) -> int:
+    """Build the copy in ``directory`` afresh from the system of record (the old file goes,
+    so keys are promoted again by what is stored now); returns the events copied.
+
+    Raises:
+        TierBusy: a running server holds the file.
+    """
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    path = tier_path(directory)
+    fresh = path + ".rebuilding"
+    for leftover in (fresh, fresh + ".wal"):
+        Path(leftover).unlink(missing_ok=True)
+    # Fail before any work when a server holds the current file.
+    ColumnarStore(path, memory_limit, threads).close()
+    tier = Tier(storage, fresh, memory_limit, threads)
+    try:
+        done = tier.catch_up(progress)
+        tier.sync_aliases()
+        tier.store.checkpoint()
+    finally:
+        tier.stop()
+    Path(path + ".wal").unlink(missing_ok=True)
+    Path(fresh).replace(path)
     return done
