@@ -312,7 +312,7 @@ class ColumnarStore:
 
 
 class Reader:
-    """One snapshot of the copy; :meth:`run` answers SQL over its ``events`` view."""
+    """One snapshot of the copy; :meth:`query` answers SQL over its ``events`` view."""
 
     def __init__(
         self, cur: duckdb.DuckDBPyConnection, promoted: dict[str, str], insert_sql: Any
@@ -322,25 +322,29 @@ class Reader:
         self._insert_sql = insert_sql
         row = cur.execute("SELECT v FROM tier_meta WHERE k = 'hwm'").fetchall()
         self.hwm = int(row[0][0]) if row else 0
+        self._tail = False
 
-    def run(
-        self,
-        flt: EventFilter,
-        statements: Sequence[tuple[str, Sequence[object]]],
-        tail: Sequence[StoredEvent] = (),
-    ) -> list[list[tuple[Any, ...]]]:
-        """Run each ``(sql, params)`` with ``events`` = this snapshot's rows plus ``tail``
-        (the committed events above :attr:`hwm`), both restricted to ``flt``."""
-        cur = self._cur
-        sources = [f"SELECT {', '.join(self._columns())} FROM main.{TABLE}"]
+    def load_tail(self, tail: Sequence[StoredEvent]) -> None:
+        """Add ``tail`` (committed events above :attr:`hwm`) to what ``events`` shows."""
         if tail:
+            cur = self._cur
             cur.register("tail_rows", to_arrow(tail))
             cur.execute(f"CREATE TEMP TABLE tail AS SELECT * FROM main.{TABLE} LIMIT 0")
             cur.execute(self._insert_sql("tail_rows", "temp.tail"))
+            cur.unregister("tail_rows")
+            self._tail = True
+
+    def query(
+        self, flt: EventFilter, sql: str, params: Sequence[object] = ()
+    ) -> list[tuple[Any, ...]]:
+        """``sql`` with ``events`` = this snapshot's rows plus the tail, restricted to
+        ``flt``. The view defines the columns ``sql`` asks for: a ``person`` column only
+        when it names one (the aliases join), each :func:`prop_ref` it holds."""
+        sources = [f"SELECT {', '.join(self._columns())} FROM main.{TABLE}"]
+        if self._tail:
             sources.append(f"SELECT {', '.join(self._columns())} FROM temp.tail")
-        text = " ".join(sql for sql, _p in statements)
         where = _where(flt, self._expr)
-        person = _PERSON_REF.search(text) is not None
+        person = _PERSON_REF.search(sql) is not None
         cols = [f"e.{name}" for name in FIELD_NAMES if name != "properties"]
         cols.append(
             "coalesce(nullif(e.user_id, ''), a.user_id, "
@@ -349,7 +353,7 @@ class Reader:
             else "NULL::VARCHAR AS person"
         )
         cols.append("e.properties")
-        for hex_key in sorted(set(_PROP_REF.findall(text))):
+        for hex_key in sorted(set(_PROP_REF.findall(sql))):
             key = bytes.fromhex(hex_key).decode()
             cols.append(f'{self._expr(key, "e")} AS "__p_{hex_key}"')
         join = (
@@ -362,8 +366,8 @@ class Reader:
         view = f"SELECT {', '.join(cols)} FROM ({inner}) e{join}" + (
             f" WHERE {' AND '.join(where)}" if where else ""
         )
-        cur.execute(f"CREATE OR REPLACE TEMP VIEW events AS {view}")
-        return [cur.execute(sql, list(p)).fetchall() for sql, p in statements]
+        self._cur.execute(f"CREATE OR REPLACE TEMP VIEW events AS {view}")
+        return self._cur.execute(sql, list(params)).fetchall()
 
     def _columns(self) -> list[str]:
         return [*FIELD_NAMES, *self._promoted.values()]

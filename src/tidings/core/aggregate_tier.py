@@ -3,24 +3,29 @@
 Buckets are computed in SQL: ``(ts - first edge) // width`` when every bucket has one width
 (minutes, hours, UTC days and weeks), else through a list that maps each unit of the edges'
 greatest common step (an hour for days across DST, a day for months) to its bucket, read by
-index, so no join and no sort. With ``limit``, the same statement ranks the groups by events
-over the whole range (ties by value, ascending; the ``null`` group last among equals) and
-folds the rest into ``"(other)"``.
+index, so no join and no sort. With ``limit``, a first statement ranks the groups by events
+over the whole range first (ties by value, ascending; the ``null`` group last among equals)
+and folds the rest into ``"(other)"``.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from tidings.core import aggregate_groups
+from tidings.core.aggregate_groups import OTHER
 from tidings.model.records import EventFilter
 
-OTHER = "(other)"
 #: The unit list for non-uniform buckets stays below this many entries, else no tier path.
 MAX_UNITS = 2_000_000
 _PERSON = "coalesce(nullif(user_id, ''), 'anonymous:' || nullif(anonymous_id, ''))"
+
+
+Query = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
 
 
 class SQLRunner(Protocol):
@@ -28,9 +33,7 @@ class SQLRunner(Protocol):
 
     def prop(self, key: str) -> str: ...
 
-    def run(
-        self, flt: EventFilter, statements: Sequence[tuple[str, Sequence[object]]]
-    ) -> list[list[tuple[Any, ...]]]: ...
+    def session(self, flt: EventFilter) -> AbstractContextManager[Query]: ...
 
 
 def bucket_sql(edges: Sequence[int], total: bool) -> tuple[str, list[object]] | None:
@@ -81,29 +84,34 @@ def answer(
     buckets: tuple[str, list[object]],
     quantiles: dict[str, float],
 ) -> tuple[list[tuple[int, str | None, int, float | None]], int | None]:
-    """``[(bucket, group, events, value)]`` and the number of groups (None ungrouped)."""
+    """``[(bucket, group, events, value)]`` and the number of groups (None ungrouped).
+
+    Grouped with ``limit``: one statement ranks the groups by events over the range, a
+    second computes the function per bucket with the groups past ``limit`` as one, both over
+    the same snapshot."""
     bucket, params = buckets
     value = value_sql(fn, quantiles)
-    base = (
-        f"SELECT {bucket} AS b, {group_sql(runner, group_by)} AS g, value, user_id, "
-        "anonymous_id FROM events"
-    )
-    if group_by is None or limit is None:
-        sql = f"SELECT b, g, count(*), {value}, NULL FROM ({base}) GROUP BY b, g"
-    else:
-        sql = (
-            f"WITH base AS ({base}), "
-            "ranked AS (SELECT g, row_number() OVER "
-            "(ORDER BY count(*) DESC, g IS NULL, g) AS r FROM base GROUP BY g), "
-            "total AS (SELECT count(*) AS n FROM ranked) "
-            f"SELECT b, CASE WHEN r <= {int(limit)} THEN base.g ELSE '{OTHER}' END AS gg, "
-            f"count(*), {value}, (SELECT n FROM total) "
-            "FROM base JOIN ranked ON base.g IS NOT DISTINCT FROM ranked.g GROUP BY b, gg"
-        )
-    rows = runner.run(flt, [(sql, params)])[0]
-    out = [(int(b), g, int(n), None if v is None else float(v)) for b, g, n, v, _total in rows]
-    if group_by is None:
-        return out, None
-    if limit is None:
-        return out, len({g for _b, g, _n, _v in out})
-    return out, int(rows[0][4]) if rows else 0
+    group = group_sql(runner, group_by)
+    total: int | None = None
+    with runner.session(flt) as query:
+        folded = group
+        if group_by is not None:
+            totals = {
+                g: int(n) for g, n in query(f"SELECT {group}, count(*) FROM events GROUP BY 1", [])
+            }
+            total = len(totals)
+            keep = None if limit is None else aggregate_groups.kept(totals, limit)
+            if keep is not None:
+                named = sorted(g for g in keep if g is not None)
+                folded = (
+                    f"CASE WHEN {group} IS NULL THEN "
+                    f"{'NULL' if None in keep else repr(OTHER)} "
+                    f"WHEN list_contains(?::VARCHAR[], {group}) THEN {group} "
+                    f"ELSE '{OTHER}' END"
+                )
+                params = [named, *params]
+        sql = f"SELECT {bucket} AS b, {folded} AS g, count(*), {value} FROM events GROUP BY ALL"
+        rows = query(sql, params)
+    # Constant groups (one bucket, ungrouped) make an aggregate of no rows answer one row.
+    out = [(int(b), g, int(n), None if v is None else float(v)) for b, g, n, v in rows if n]
+    return out, total

@@ -23,13 +23,14 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tidings.analytics.columnar import ColumnarStore, TierBusy, prop_ref
 from tidings.core.query import iter_all
-from tidings.model.records import EventFilter
+from tidings.model.records import EventFilter, StoredEvent
 from tidings.storage import analytics_feed
 from tidings.storage.base import Storage
 
@@ -43,10 +44,13 @@ CHUNK = 20_000
 IDLE_WAIT = 1.0
 #: Seconds between two checks of the copy's event count against the system of record.
 CHECK_INTERVAL = 30.0
+#: A tail up to this long is read by id and filtered in DuckDB.
+TAIL_BY_ID = 5_000
 #: Ids per block when repairing the copy after a missed delete.
 BLOCK = 65_536
 
 Progress = Callable[[int], None]
+Query = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
 
 
 def tier_path(directory: str) -> str:
@@ -198,11 +202,31 @@ class Tier:
         self, flt: EventFilter, statements: Sequence[tuple[str, Sequence[object]]]
     ) -> list[list[tuple[Any, ...]]]:
         """Each statement's rows, all over one snapshot of ``events`` restricted to ``flt``."""
-        if any("person" in sql for sql, _p in statements):
-            self.sync_aliases()
+        with self.session(flt) as query:
+            return [query(sql, params) for sql, params in statements]
+
+    @contextmanager
+    def session(self, flt: EventFilter) -> Iterator[Query]:
+        """A function answering SQL over one snapshot of ``events`` restricted to ``flt``
+        (several statements, each may depend on the one before, all over the same rows)."""
+        self.sync_aliases()
         with self.store.reader() as reader:
-            tail = list(iter_all(self.storage, flt, after=reader.hwm))
-            return reader.run(flt, statements, tail)
+            reader.load_tail(self._tail(flt, reader.hwm))
+
+            def query(sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+                return reader.query(flt, sql, params)
+
+            yield query
+
+    def _tail(self, flt: EventFilter, hwm: int) -> list[StoredEvent]:
+        """The committed events above ``hwm`` that may match ``flt``. Read by id alone (the
+        primary key: a few rows at most when the copy keeps up), and the view filters them
+        like the copy's rows; a long tail (the copy catching up) is filtered in the system
+        of record instead, so only matching rows cross over."""
+        rows = self.storage.list_events(EventFilter(), hwm, TAIL_BY_ID + 1)
+        if len(rows) <= TAIL_BY_ID:
+            return rows
+        return list(iter_all(self.storage, flt, after=hwm))
 
 
 def open_tier(storage: Storage, directory: str, memory_limit: str, threads: int) -> Tier | None:
