@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -36,6 +36,9 @@ PROMOTE_SHARE = 0.05
 #: ... and this many events were fed since the process started (so one odd batch does not).
 PROMOTE_AFTER = 1000
 MAX_PROMOTED = 64
+#: Keys are counted in every batch for this many events, then in one batch in KEY_SAMPLE.
+PROMOTE_SAMPLED_AFTER = 200_000
+KEY_SAMPLE = 20
 PERSON_PREFIX = "anon:"
 
 _FIELDS = (
@@ -74,7 +77,7 @@ def _extract(key: str, column: str = "properties") -> str:
 
 
 def to_arrow(rows: Sequence[StoredEvent]) -> pa.Table:
-    return pa.Table.from_pydict(
+    return columns_to_arrow(
         {
             "id": [e.id for e in rows],
             "source": [e.source for e in rows],
@@ -87,9 +90,13 @@ def to_arrow(rows: Sequence[StoredEvent]) -> pa.Table:
             "anonymous_id": [e.anonymous_id for e in rows],
             "session_id": [e.session_id for e in rows],
             "properties": [e.properties for e in rows],
-        },
-        schema=_ARROW,
+        }
     )
+
+
+def columns_to_arrow(columns: Mapping[str, Sequence[object]]) -> pa.Table:
+    """Events given as one list per field (``FIELD_NAMES``) as an Arrow table."""
+    return pa.Table.from_pydict({name: list(columns[name]) for name in FIELD_NAMES}, schema=_ARROW)
 
 
 class TierBusy(RuntimeError):
@@ -116,6 +123,7 @@ class ColumnarStore:
             raise TierBusy(f"{path}: {exc}") from None
         self._write = threading.Lock()
         self._seen = 0
+        self._batches = 0
         self._key_counts: dict[str, int] = {}
         self._con.execute(
             f"CREATE TABLE IF NOT EXISTS {TABLE} ("
@@ -178,11 +186,11 @@ class ColumnarStore:
         return int(row[0][0]) if row else 0
 
     # -- writes ---------------------------------------------------------------------------
-    def apply(self, rows: Sequence[StoredEvent], hwm: int) -> None:
-        """Append ``rows`` (ids above the current mark, ascending) and move the mark to
-        ``hwm``, in one transaction."""
+    def apply(self, rows: Sequence[StoredEvent] | pa.Table, hwm: int) -> None:
+        """Append ``rows`` (ids above the current mark, ascending; records or an Arrow table
+        from :func:`columns_to_arrow`) and move the mark to ``hwm``, in one transaction."""
         with self._write:
-            staging = to_arrow(rows)
+            staging = rows if isinstance(rows, pa.Table) else to_arrow(rows)
             self._maybe_promote(staging)
             cur = self._con.cursor()
             try:
@@ -205,6 +213,10 @@ class ColumnarStore:
     def _maybe_promote(self, staging: pa.Table) -> None:
         """Count keys in ``staging`` and promote the frequent ones not yet promoted."""
         if len(self._promoted) >= MAX_PROMOTED or staging.num_rows == 0:
+            return
+        self._batches += 1
+        # Past the first events the shares are known: sample one batch in KEY_SAMPLE.
+        if self._seen >= PROMOTE_SAMPLED_AFTER and self._batches % KEY_SAMPLE:
             return
         cur = self._con.cursor()
         try:

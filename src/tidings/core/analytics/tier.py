@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tidings.analytics.columnar import ColumnarStore, TierBusy, prop_ref
+from tidings.analytics.columnar import ColumnarStore, TierBusy, columns_to_arrow, prop_ref
 from tidings.core.query import iter_all
 from tidings.model.records import EventFilter, StoredEvent
 from tidings.storage import analytics_feed
@@ -122,13 +122,14 @@ class Tier:
             size = self.chunk if limit is None else min(self.chunk, limit - done)
             with self._lock:
                 hwm = self.store.hwm()
-                rows = self.storage.list_events(EventFilter(), hwm, size)
-                if rows:
-                    self.store.apply(rows, rows[-1].id)
-            done += len(rows)
-            if progress is not None and rows:
-                progress(len(rows))
-            if len(rows) < size:
+                columns = analytics_feed.rows_after(self.storage, hwm, size)
+                ids = columns["id"]
+                if ids:
+                    self.store.apply(columns_to_arrow(columns), int(ids[-1]))  # type: ignore[call-overload]
+            done += len(ids)
+            if progress is not None and ids:
+                progress(len(ids))
+            if len(ids) < size:
                 break
         return done
 
