@@ -13,12 +13,14 @@ events, unless the query asks for ``approx`` answers from merged sketches.
 from __future__ import annotations
 
 import bisect
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import orjson
 
+from tidings.analytics.columnar import TierQueryFailed
 from tidings.core import aggregate_groups, aggregate_tier, sealed_days
 from tidings.core.aggregate_acc import Acc, acc_at, fold, value_of
 from tidings.core.aggregate_groups import OTHER
@@ -27,6 +29,8 @@ from tidings.core.buckets import boundaries, label
 from tidings.model.records import EventFilter, Stream, person_of
 from tidings.storage.base import Storage
 from tidings.storage.schema import QUANTILES, TIERS
+
+log = logging.getLogger("tidings.aggregate")
 
 ROLLUP_FUNCTIONS = ("count", "sum", "avg", "min", "max")
 PERCENTILES = QUANTILES
@@ -163,11 +167,18 @@ def answer(
         in_sql = None
         if tier is not None and needs_raw(query) and not _sealed_first(query):
             in_sql = aggregate_tier.bucket_sql(edges, query.granularity == "total")
+        answered = False
         if in_sql is not None and tier is not None:
-            total = _from_tier(tier, query, in_sql, accs)
-        elif needs_raw(query):
+            try:
+                total = _from_tier(tier, query, in_sql, accs)
+                answered = True
+            except TierQueryFailed:
+                # Past the tier's memory limit: the raw scan answers, exactly and slower.
+                log.warning("aggregate: the analytics tier failed; scanning raw rows")
+                accs.clear()
+        if not answered and needs_raw(query):
             total = _scan_raw(storage, query, streams, starts, ranges, accs)
-        else:
+        elif not answered:
             _from_rollups(storage, query, streams, starts, ranges, accs)
     if query.group_by is not None and total is None:
         total = fold(accs, query.limit)

@@ -129,7 +129,7 @@ class Tier:
             done += len(ids)
             if progress is not None and ids:
                 progress(len(ids))
-            if len(ids) < size:
+            if len(ids) < size or self._stopping.is_set():
                 break
         return done
 
