@@ -109,7 +109,7 @@ def answer(
                     f"WHEN list_contains(?::VARCHAR[], {group}) THEN {group} "
                     f"ELSE '{OTHER}' END"
                 )
-                params = [named, *params]
+                params = [*params, named]
         sql = f"SELECT {bucket} AS b, {folded} AS g, count(*), {value} FROM events GROUP BY ALL"
         rows = query(sql, params)
     # Constant groups (one bucket, ungrouped) make an aggregate of no rows answer one row.

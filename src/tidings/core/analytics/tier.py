@@ -42,6 +42,11 @@ log = logging.getLogger("tidings.analytics")
 CHUNK = 20_000
 #: Longest wait between two feeding rounds when nothing nudges (seconds).
 IDLE_WAIT = 1.0
+#: Pause after a nudge so one round applies many commits (seconds).
+FEED_PAUSE = 0.25
+#: Seconds between two refreshes of the aliases copy by the feeder (questions refresh it
+#: themselves when it changed).
+ALIAS_INTERVAL = 5.0
 #: Seconds between two checks of the copy's event count against the system of record.
 CHECK_INTERVAL = 30.0
 #: A tail up to this long is read by id and filtered in DuckDB.
@@ -100,14 +105,19 @@ class Tier:
         self._nudged.set()
 
     def _run(self) -> None:
+        synced = 0.0
         while not self._stopping.is_set():
             self._nudged.wait(IDLE_WAIT)
-            self._nudged.clear()
-            if self._stopping.is_set():
+            # Let commits gather: one DuckDB transaction (and WAL sync) per round, not per
+            # commit. Answers do not wait for it: they read the tail.
+            if self._stopping.wait(FEED_PAUSE):
                 return
+            self._nudged.clear()
             try:
                 self.catch_up()
-                self.sync_aliases()
+                if time.monotonic() - synced > ALIAS_INTERVAL:
+                    self.sync_aliases()
+                    synced = time.monotonic()
                 if time.monotonic() - self._checked > CHECK_INTERVAL:
                     self.check()
             except Exception:
