@@ -20,17 +20,12 @@ and DuckDB's per-row-group min/max skip most of it for a time range.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
 
 from tidings.model.records import StoredEvent
-
-if TYPE_CHECKING:
-    from tidings.analytics.reader import Reader
 
 TABLE = "tier_events"
 #: A key is promoted to its own column once it is in this share of the events fed ...
@@ -311,18 +306,12 @@ class ColumnarStore:
         with self._write:
             self._con.cursor().execute("CHECKPOINT")
 
-    # -- reads ----------------------------------------------------------------------------
-    @contextmanager
-    def reader(self) -> Iterator[Reader]:
-        """A snapshot: its mark and rows stay as they were when it opened."""
-        from tidings.analytics.reader import Reader
+    # -- reads (see tidings.analytics.reader) ---------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own for one thread (DuckDB's rule for threads)."""
+        return self._con.cursor()
 
-        cur = self._con.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
-            yield Reader(cur, dict(self._promoted), self._insert_sql)
-        finally:
-            try:
-                cur.execute("ROLLBACK")
-            finally:
-                cur.close()
+    def insert_sql(self, source: str, target: str = TABLE) -> str:
+        """``INSERT`` of the rows of relation ``source`` into ``target``, promoted columns
+        computed from their JSON."""
+        return self._insert_sql(source, target)

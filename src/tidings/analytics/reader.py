@@ -4,7 +4,8 @@ unapplied tail, restricted to a question's filter (see :mod:`tidings.analytics.c
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -13,6 +14,7 @@ from tidings.analytics.columnar import (
     FIELD_NAMES,
     PERSON_PREFIX,
     TABLE,
+    ColumnarStore,
     TierQueryFailed,
     extract,
     to_arrow,
@@ -22,6 +24,20 @@ from tidings.model.records import EventFilter, StoredEvent
 #: prop() names a property by this identifier; the view defines it for the keys asked.
 _PROP_REF = re.compile(r'"__p_([0-9a-f]*)"')
 _PERSON_REF = re.compile(r"\bperson\b", re.IGNORECASE)
+
+
+@contextmanager
+def snapshot(store: ColumnarStore) -> Iterator[Reader]:
+    """A snapshot of ``store``: its mark and rows stay as they were when it opened."""
+    cur = store.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        yield Reader(cur, store.promoted, store.insert_sql)
+    finally:
+        try:
+            cur.execute("ROLLBACK")
+        finally:
+            cur.close()
 
 
 class Reader:

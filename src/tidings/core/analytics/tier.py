@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tidings.analytics.columnar import ColumnarStore, TierBusy, columns_to_arrow, prop_ref
+from tidings.analytics.reader import snapshot
 from tidings.core.query import iter_all
 from tidings.model.records import EventFilter, StoredEvent
 from tidings.storage import analytics_feed
@@ -221,7 +222,7 @@ class Tier:
         """A function answering SQL over one snapshot of ``events`` restricted to ``flt``
         (several statements, each may depend on the one before, all over the same rows)."""
         self.sync_aliases()
-        with self.store.reader() as reader:
+        with snapshot(self.store) as reader:
             reader.load_tail(self._tail(flt, reader.hwm))
 
             def query(sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
