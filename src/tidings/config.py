@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -92,6 +93,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("analytics_threads", 2, "DuckDB threads of the analytics tier."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
+#: A DuckDB memory size.
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,11 @@ def _check(settings: Settings) -> None:
         )
     if settings.analytics not in ("on", "off", "auto"):
         raise ConfigError(f"analytics: expected on, off or auto, got {settings.analytics!r}")
+    if not _MEMORY.fullmatch(settings.analytics_memory.strip()):
+        raise ConfigError(
+            f"analytics_memory: expected a size such as 256MB or 1GB, "
+            f"got {settings.analytics_memory!r}"
+        )
     if settings.analytics == "on" and not url.startswith("sqlite"):
         raise ConfigError(
             "analytics: the tier runs on SQLite only for now; with PostgreSQL use off or auto"
