@@ -94,7 +94,7 @@ def answer(
     group = group_sql(runner, group_by)
     total: int | None = None
     with runner.session(flt) as query:
-        folded = group
+        folded, join = "g", ""
         if group_by is not None:
             totals = {
                 g: int(n) for g, n in query(f"SELECT {group}, count(*) FROM events GROUP BY 1", [])
@@ -102,15 +102,19 @@ def answer(
             total = len(totals)
             keep = None if limit is None else aggregate_groups.kept(totals, limit)
             if keep is not None:
-                named = sorted(g for g in keep if g is not None)
+                # The kept groups as a small table joined by hash: several times faster
+                # than testing each row against a list.
+                join = " LEFT JOIN (SELECT unnest(?::VARCHAR[]) AS kept) k ON g = k.kept"
+                params = [*params, sorted(g for g in keep if g is not None)]
                 folded = (
-                    f"CASE WHEN {group} IS NULL THEN "
-                    f"{'NULL' if None in keep else repr(OTHER)} "
-                    f"WHEN list_contains(?::VARCHAR[], {group}) THEN {group} "
-                    f"ELSE '{OTHER}' END"
+                    f"CASE WHEN g IS NULL THEN {'NULL' if None in keep else repr(OTHER)} "
+                    f"WHEN k.kept IS NULL THEN '{OTHER}' ELSE g END"
                 )
-                params = [*params, named]
-        sql = f"SELECT {bucket} AS b, {folded} AS g, count(*), {value} FROM events GROUP BY ALL"
+        sql = (
+            f"SELECT b, {folded} AS gg, count(*), {value} FROM "
+            f"(SELECT {bucket} AS b, {group} AS g, value, user_id, anonymous_id FROM events)"
+            f"{join} GROUP BY b, gg"
+        )
         rows = query(sql, params)
     # Constant groups (one bucket, ungrouped) make an aggregate of no rows answer one row.
     out = [(int(b), g, int(n), None if v is None else float(v)) for b, g, n, v in rows if n]
