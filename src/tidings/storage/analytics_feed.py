@@ -58,7 +58,7 @@ def rows_after(storage: Storage, after: int, limit: int) -> dict[str, list[objec
     }
 
 
-def alias_signature(engine: Engine) -> tuple[int, int]:
+def alias_state(engine: Engine) -> tuple[int, int]:
     """(links, newest link time): changes whenever a link is added, moved or forgotten."""
     with engine.connect() as conn:
         row = conn.execute(

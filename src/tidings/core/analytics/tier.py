@@ -146,11 +146,11 @@ class Tier:
 
     def sync_aliases(self) -> None:
         """Copy ``person_aliases`` when it changed since the last copy."""
-        signature = analytics_feed.alias_signature(self.storage.engine)
-        if signature != self._aliases:
+        links = analytics_feed.alias_state(self.storage.engine)
+        if links != self._aliases:
             with self._lock:
                 self.store.replace_aliases(analytics_feed.all_aliases(self.storage.engine))
-            self._aliases = signature
+            self._aliases = links
 
     def _on_delete(self, ids: Sequence[int]) -> None:
         try:
