@@ -45,6 +45,8 @@ CHUNK = 20_000
 IDLE_WAIT = 1.0
 #: Pause after a nudge so one round applies many commits (seconds).
 FEED_PAUSE = 0.25
+#: The feeder's share of the time while it catches up (see Tier.catch_up).
+FEED_DUTY = 0.25
 #: Seconds between two refreshes of the aliases copy by the feeder (questions refresh it
 #: themselves when it changed).
 ALIAS_INTERVAL = 5.0
@@ -115,7 +117,11 @@ class Tier:
                 return
             self._nudged.clear()
             try:
-                self.catch_up()
+                began = time.monotonic()
+                self.catch_up(duty=FEED_DUTY)
+                # Rounds keep to the duty share too, however many commits each finds.
+                if self._stopping.wait((time.monotonic() - began) * (1 / FEED_DUTY - 1)):
+                    return
                 if time.monotonic() - synced > ALIAS_INTERVAL:
                     self.sync_aliases()
                     synced = time.monotonic()
@@ -126,10 +132,15 @@ class Tier:
                 self._stopping.wait(IDLE_WAIT)
 
     # -- feeding -----------------------------------------------------------------------------
-    def catch_up(self, progress: Progress | None = None, limit: int | None = None) -> int:
-        """Apply every committed event above the mark (at most ``limit``); returns how many."""
+    def catch_up(
+        self, progress: Progress | None = None, limit: int | None = None, duty: float = 1.0
+    ) -> int:
+        """Apply every committed event above the mark (at most ``limit``); returns how many.
+        With ``duty`` < 1, rest after each chunk so feeding takes at most that share of the
+        time (and of the GIL): ingest keeps its pace and the copy catches up when it slows."""
         done = 0
         while limit is None or done < limit:
+            began = time.monotonic()
             size = self.chunk if limit is None else min(self.chunk, limit - done)
             with self._lock:
                 hwm = self.store.hwm()
@@ -141,6 +152,8 @@ class Tier:
             if progress is not None and ids:
                 progress(len(ids))
             if len(ids) < size or self._stopping.is_set():
+                break
+            if duty < 1.0 and self._stopping.wait((time.monotonic() - began) * (1 / duty - 1)):
                 break
         return done
 
