@@ -14,6 +14,7 @@ from tidings.bus import open_bus
 from tidings.compat.openslides.live import SystemLive
 from tidings.compat.openslides.os3.mode import Mode
 from tidings.config import Settings
+from tidings.core.analytics.tier import Tier, open_tier
 from tidings.core.auth import Authenticator
 from tidings.core.bootstrap import ensure_admin
 from tidings.core.dedup_window import IdExpirer
@@ -42,7 +43,7 @@ from tidings.storage.installation import installation_id
 log = logging.getLogger("tidings")
 
 
-def _after_commit(metrics: Metrics, hub: Hub) -> AfterCommit:
+def _after_commit(metrics: Metrics, hub: Hub, tier: Tier | None = None) -> AfterCommit:
     """Every effect of a commit, whichever way its events came in (the one place to add the
     next one): commit timing, the stored and repeated counters, the live fan-out."""
 
@@ -57,6 +58,8 @@ def _after_commit(metrics: Metrics, hub: Hub) -> AfterCommit:
     effects.time(metrics.observe_commit)
     effects.add(count)
     effects.add(hub.committed)
+    if tier is not None:
+        effects.add(tier.nudge)
     return effects
 
 
@@ -102,12 +105,21 @@ def create_app(settings: Settings) -> HotPath:
         if openslides is not None:
             openslides.start()
         app.state.live = hub
+        tier = None
+        if settings.analytics_on:
+            tier = await run_in_threadpool(
+                open_tier,
+                storage,
+                settings.resolved_analytics_dir,
+                settings.analytics_memory,
+                settings.analytics_threads,
+            )
         restore_signals = chain_stop_signals(hub.end_streams_threadsafe)
         writer = Writer(
             storage,
             max_queue_events=settings.queue_max_events,
             batch_max_events=settings.batch_max_events,
-            after_commit=_after_commit(metrics, hub),
+            after_commit=_after_commit(metrics, hub, tier),
             refuse=hub.outage,
         )
         metrics.track_queue(lambda: writer.depth)
@@ -135,7 +147,7 @@ def create_app(settings: Settings) -> HotPath:
             visitors=VisitorHasher(storage),
             metrics=metrics,
             limiter=limiter,
-            event_sql=LoadedEvents(storage),
+            event_sql=tier or LoadedEvents(storage),
         )
         try:
             yield
@@ -145,6 +157,8 @@ def create_app(settings: Settings) -> HotPath:
             await sealer.stop()
             await pruner.stop()
             await writer.stop()
+            if tier is not None:
+                await run_in_threadpool(tier.stop)
             await limiter.close()
             await hub.close()
             if openslides is not None:

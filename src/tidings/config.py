@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -127,8 +128,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Request body bytes being received or parsed at once per process; beyond it ingest "
         "answers 503 with Retry-After before reading the body.",
     ),
+    Setting(
+        "analytics",
+        "auto",
+        "The columnar analytics tier (DuckDB): on, off, or auto (on with SQLite, off with "
+        "PostgreSQL, whose Parquet tier is not built yet).",
+    ),
+    Setting("analytics_dir", "", "Directory of the analytics tier's files; default the data dir."),
+    Setting("analytics_memory", "256MB", "DuckDB memory limit of the analytics tier."),
+    Setting("analytics_threads", 2, "DuckDB threads of the analytics tier."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
+#: A DuckDB memory size.
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -175,6 +187,20 @@ class Settings:
     segmentio_allowed_actions: str = ""
     segmentio_require_known_users: bool = False
     microticks_key: str = ""
+    analytics: str = "auto"
+    analytics_dir: str = ""
+    analytics_memory: str = "256MB"
+    analytics_threads: int = 2
+
+    @property
+    def analytics_on(self) -> bool:
+        if self.analytics == "auto":
+            return self.resolved_database_url.startswith("sqlite")
+        return self.analytics == "on"
+
+    @property
+    def resolved_analytics_dir(self) -> str:
+        return self.analytics_dir or self.data_dir
 
     # OpenSlides 3 mode (docs/openslides.md); on when openslides_redis_url is set.
     openslides_redis_url: str = ""
@@ -314,6 +340,11 @@ def _check(settings: Settings) -> None:
             f"rate_limit_url: unsupported scheme in {redact_url(settings.rate_limit_url)!r}"
             " (use memory:// or redis://)"
         )
+    _check_modes(settings)
+
+
+def _check_modes(settings: Settings) -> None:
+    """The optional modes' settings: OpenSlides, TLS, the analytics tier, logging."""
     fake_auth = settings.openslides_fake_auth.strip()
     if not fake_auth.removeprefix("-").isdigit() or not fake_auth.isascii():
         raise ConfigError(
@@ -325,7 +356,19 @@ def _check(settings: Settings) -> None:
         raise ConfigError(
             f"log_level: expected debug, info, warning or error, got {settings.log_level!r}"
         )
+    if settings.analytics not in ("on", "off", "auto"):
+        raise ConfigError(f"analytics: expected on, off or auto, got {settings.analytics!r}")
+    if not _MEMORY.fullmatch(settings.analytics_memory.strip()):
+        raise ConfigError(
+            f"analytics_memory: expected a size such as 256MB or 1GB, "
+            f"got {settings.analytics_memory!r}"
+        )
+    if settings.analytics == "on" and not settings.resolved_database_url.startswith("sqlite"):
+        raise ConfigError(
+            "analytics: the tier runs on SQLite only for now; with PostgreSQL use off or auto"
+        )
     for name in (
+        "analytics_threads",
         "max_body_bytes",
         "max_event_bytes",
         "max_batch_events",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tidings.cli.analytics import analytics
 from tidings.cli.backup import backup, restore
 from tidings.cli.bench import bench
 from tidings.cli.clients import client
@@ -32,6 +33,7 @@ main.add_command(backup)
 main.add_command(restore)
 main.add_command(consumer)
 main.add_command(bench)
+main.add_command(analytics)
 global_options(main)
 
 __all__ = ["main"]

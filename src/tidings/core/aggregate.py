@@ -13,18 +13,24 @@ events, unless the query asks for ``approx`` answers from merged sketches.
 from __future__ import annotations
 
 import bisect
-import math
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import orjson
 
-from tidings.core import sealed_days
+from tidings.analytics.columnar import TierQueryFailed
+from tidings.core import aggregate_groups, aggregate_tier, sealed_days
+from tidings.core.aggregate_acc import Acc, acc_at, fold, value_of
+from tidings.core.aggregate_groups import OTHER
+from tidings.core.aggregate_tier import SQLRunner
 from tidings.core.buckets import boundaries, label
-from tidings.model.records import EventFilter, Stream, percentile, person_of
+from tidings.model.records import EventFilter, Stream, person_of
 from tidings.storage.base import Storage
 from tidings.storage.schema import QUANTILES, TIERS
+
+log = logging.getLogger("tidings.aggregate")
 
 ROLLUP_FUNCTIONS = ("count", "sum", "avg", "min", "max")
 PERCENTILES = QUANTILES
@@ -48,6 +54,8 @@ class AggregateQuery:
     fill: bool = False
     #: Merge day sketches for buckets spanning several sealed days (see core/sealed_days.py).
     approx: bool = False
+    #: Grouped: keep this many groups and fold the rest into "(other)" (None keeps all).
+    limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,24 +64,6 @@ class Bucket:
     value: float | None
     count: int
     group: str | None = None
-
-
-@dataclass
-class _Acc:
-    count: int = 0
-    total: float = 0.0
-    low: float = math.inf
-    high: float = -math.inf
-    values: list[float] = field(default_factory=list)
-    users: set[str] = field(default_factory=set)
-    #: The function's value when the engine computed it (distinct users, percentiles).
-    computed: float | None = None
-
-    def add_rollup(self, count: int, total: float, low: float, high: float) -> None:
-        self.count += count
-        self.total += total
-        self.low = min(self.low, low)
-        self.high = max(self.high, high)
 
 
 def _ceil(us: int, width: int) -> int:
@@ -112,26 +102,6 @@ def _merge(ranges: Iterable[Range]) -> list[Range]:
     return merged
 
 
-def _value(fn: str, acc: _Acc | None) -> float | None:
-    if acc is None or acc.count == 0:
-        return 0 if fn in ("count", "sum", "distinct_users") else None
-    if acc.computed is not None:
-        return acc.computed
-    if fn == "count":
-        return acc.count
-    if fn == "sum":
-        return acc.total
-    if fn == "avg":
-        return acc.total / acc.count
-    if fn == "min":
-        return acc.low
-    if fn == "max":
-        return acc.high
-    if fn == "distinct_users":
-        return len(acc.users)
-    return percentile(acc.values, PERCENTILES[fn])
-
-
 def _group_of_stream(stream: Stream, group_by: str | None) -> str | None:
     if group_by == "name":
         return stream.name
@@ -162,8 +132,21 @@ def needs_raw(query: AggregateQuery) -> bool:
     )
 
 
-def aggregate(storage: Storage, query: AggregateQuery) -> list[Bucket]:
-    """Run ``query`` (blocking; call it from a worker thread).
+def aggregate(
+    storage: Storage, query: AggregateQuery, tier: SQLRunner | None = None
+) -> list[Bucket]:
+    """Run ``query`` (blocking; call it from a worker thread); see :func:`answer`."""
+    return answer(storage, query, tier)[0]
+
+
+def answer(
+    storage: Storage, query: AggregateQuery, tier: SQLRunner | None = None
+) -> tuple[list[Bucket], int | None]:
+    """The buckets of ``query`` and, when grouped, how many groups the range holds.
+
+    The path is chosen per question, all exact: rollups when they answer it; sealed days
+    for distinct users and percentiles of whole streams over whole days; else the analytics
+    ``tier`` when there is one; else a scan of the raw rows.
 
     Raises:
         ValueError: the range needs more than MAX_BUCKETS buckets.
@@ -178,20 +161,53 @@ def aggregate(storage: Storage, query: AggregateQuery) -> list[Bucket]:
     starts = [max(edge, flt.from_us) for edge in edges[:-1]]
     ranges = [(s, min(e, flt.to_us)) for s, e in zip(starts, edges[1:], strict=True)]
     streams = {s.id: s for s in storage.streams(flt)}
-    accs: dict[tuple[int, str | None], _Acc] = {}
+    accs: dict[tuple[int, str | None], Acc] = {}
+    total: int | None = None
     if streams and ranges and ranges[0][0] < ranges[-1][1]:
-        if needs_raw(query):
-            _scan_raw(storage, query, streams, starts, ranges, accs)
-        else:
+        in_sql = None
+        if tier is not None and needs_raw(query) and not _sealed_first(query):
+            in_sql = aggregate_tier.bucket_sql(edges, query.granularity == "total")
+        answered = False
+        if in_sql is not None and tier is not None:
+            try:
+                total = _from_tier(tier, query, in_sql, accs)
+                answered = True
+            except TierQueryFailed:
+                # Past the tier's memory limit: the raw scan answers, exactly and slower.
+                log.warning("aggregate: the analytics tier failed; scanning raw rows")
+                accs.clear()
+        if not answered and needs_raw(query):
+            total = _scan_raw(storage, query, streams, starts, ranges, accs)
+        elif not answered:
             _from_rollups(storage, query, streams, starts, ranges, accs)
-    return _buckets(query, edges, accs)
+    if query.group_by is not None and total is None:
+        total = fold(accs, query.limit)
+    return _buckets(query, edges, accs), (total or 0) if query.group_by is not None else None
 
 
-def _acc(accs: dict[tuple[int, str | None], _Acc], key: tuple[int, str | None]) -> _Acc:
-    acc = accs.get(key)
-    if acc is None:
-        acc = accs[key] = _Acc()
-    return acc
+def _sealed_first(query: AggregateQuery) -> bool:
+    """Sealed days answer distinct users and percentiles of whole day-or-longer buckets of
+    whole streams from one stored row per stream and day: faster than any scan."""
+    return (
+        query.fn not in ROLLUP_FUNCTIONS
+        and not (query.group_by or "").startswith("prop.")
+        and sealed_days.applies(query.flt)
+        and query.granularity not in ("minute", "hour")
+    )
+
+
+def _from_tier(
+    tier: SQLRunner,
+    query: AggregateQuery,
+    buckets: tuple[str, list[object]],
+    accs: dict[tuple[int, str | None], Acc],
+) -> int | None:
+    rows, total = aggregate_tier.answer(
+        tier, query.flt, query.fn, query.group_by, query.limit, buckets, PERCENTILES
+    )
+    for bucket, group, count, value in rows:
+        accs[(bucket, group)] = Acc(count=count, computed=value)
+    return total
 
 
 def _from_rollups(
@@ -200,7 +216,7 @@ def _from_rollups(
     streams: dict[int, Stream],
     starts: list[int],
     ranges: list[Range],
-    accs: dict[tuple[int, str | None], _Acc],
+    accs: dict[tuple[int, str | None], Acc],
 ) -> None:
     # Each bucket splits into aligned pieces per tier (plus raw remainders at minute edges);
     # storage sums each tier's pieces per bucket, so Python sees one row per bucket and
@@ -223,13 +239,15 @@ def _from_rollups(
             continue
         for total in storage.rollup_totals(index, ids, tier_pieces):
             group = _group_of_stream(streams[total.stream_id], query.group_by)
-            _acc(accs, (total.key, group)).add_rollup(total.count, total.sum, total.min, total.max)
+            acc_at(accs, (total.key, group)).add_rollup(
+                total.count, total.sum, total.min, total.max
+            )
     if raw:
         for event in storage.raw_rows(ids, _merge(raw)):
             bucket = bisect.bisect_right(starts, event.ts) - 1
             group = _group_of_stream(streams[event.stream_id], query.group_by)
             v = event.value
-            _acc(accs, (bucket, group)).add_rollup(1, v, v, v)
+            acc_at(accs, (bucket, group)).add_rollup(1, v, v, v)
 
 
 def _scan_raw(
@@ -238,13 +256,13 @@ def _scan_raw(
     streams: dict[int, Stream],
     starts: list[int],
     ranges: list[Range],
-    accs: dict[tuple[int, str | None], _Acc],
-) -> None:
+    accs: dict[tuple[int, str | None], Acc],
+) -> int | None:
+    """Raw rows into ``accs``; returns the group count when it applied ``limit`` itself."""
     group_by = query.group_by or ""
     prop_key = group_by[5:] if group_by.startswith("prop.") else None
     if prop_key is None and query.fn not in ROLLUP_FUNCTIONS:
-        _raw_in_storage(storage, query, streams, ranges, accs)
-        return
+        return _raw_in_storage(storage, query, streams, ranges, accs)
     keep_values = query.fn in PERCENTILES
     keep_users = query.fn == "distinct_users"
     whole = [(ranges[0][0], ranges[-1][1])]
@@ -254,7 +272,7 @@ def _scan_raw(
             group = _prop_group(event.properties, prop_key)
         else:
             group = _group_of_stream(streams[event.stream_id], query.group_by)
-        acc = _acc(accs, (bucket, group))
+        acc = acc_at(accs, (bucket, group))
         v = event.value
         acc.add_rollup(1, v, v, v)
         if keep_values:
@@ -263,6 +281,7 @@ def _scan_raw(
             person = person_of(event.user_id, event.anonymous_id)
             if person is not None:
                 acc.users.add(person)
+    return None
 
 
 def _raw_in_storage(
@@ -270,12 +289,13 @@ def _raw_in_storage(
     query: AggregateQuery,
     streams: dict[int, Stream],
     ranges: list[Range],
-    accs: dict[tuple[int, str | None], _Acc],
-) -> None:
+    accs: dict[tuple[int, str | None], Acc],
+) -> int | None:
     # Distinct users and percentiles do not add up across buckets or streams, so the engine
     # computes them per bucket for each group's streams at once (a COUNT DISTINCT or a
     # percentile in SQL), instead of handing every raw row to Python. Buckets that sealed
-    # days can answer (core/sealed_days.py) skip even that.
+    # days can answer (core/sealed_days.py) skip even that. Nor do they add up across
+    # groups: with ``limit``, "(other)" is computed again over the other groups' streams.
     pieces = [(bucket, lo, hi) for bucket, (lo, hi) in enumerate(ranges) if lo < hi]
     groups: dict[str | None, list[int]] = {}
     for stream_id in sorted(streams):
@@ -283,26 +303,52 @@ def _raw_in_storage(
             stream_id
         )
     for group, ids in groups.items():
-        rest: Sequence[tuple[int, int, int]] = pieces
-        if sealed_days.applies(query.flt):
-            answers, rest = sealed_days.serve(storage, query.fn, query.approx, ids, pieces)
-            for key, answer in answers.items():
-                accs[(key, group)] = _Acc(count=answer.count, computed=answer.value)
-        if not rest:
-            continue
-        if query.fn == "distinct_users":
-            stats = storage.distinct_persons(ids, rest, query.flt)
-        else:
-            stats = storage.value_percentile(PERCENTILES[query.fn], ids, rest, query.flt)
-        for stat in stats:
-            accs[(stat.key, group)] = _Acc(count=stat.count, computed=stat.value)
+        _computed(storage, query, group, ids, pieces, accs)
+    if query.group_by is None:
+        return None
+    totals = aggregate_groups.totals_of((g, acc.count) for (_b, g), acc in accs.items())
+    totals = {g: n for g, n in totals.items() if n > 0}
+    keep = None if query.limit is None else aggregate_groups.kept(totals, query.limit)
+    if keep is not None:
+        for key in [key for key in accs if key[1] not in keep]:
+            del accs[key]
+        others = sorted(i for g, ids in groups.items() if g not in keep for i in ids)
+        _computed(storage, query, OTHER, others, pieces, accs)
+    return len(totals)
+
+
+def _computed(
+    storage: Storage,
+    query: AggregateQuery,
+    group: str | None,
+    ids: list[int],
+    pieces: Sequence[tuple[int, int, int]],
+    accs: dict[tuple[int, str | None], Acc],
+) -> None:
+    rest: Sequence[tuple[int, int, int]] = pieces
+    if sealed_days.applies(query.flt):
+        answers, rest = sealed_days.serve(storage, query.fn, query.approx, ids, pieces)
+        for key, found in answers.items():
+            accs[(key, group)] = Acc(count=found.count, computed=found.value)
+    if not rest:
+        return
+    if query.fn == "distinct_users":
+        stats = storage.distinct_persons(ids, rest, query.flt)
+    else:
+        stats = storage.value_percentile(PERCENTILES[query.fn], ids, rest, query.flt)
+    for stat in stats:
+        accs[(stat.key, group)] = Acc(count=stat.count, computed=stat.value)
 
 
 def _buckets(
-    query: AggregateQuery, edges: Sequence[int], accs: dict[tuple[int, str | None], _Acc]
+    query: AggregateQuery, edges: Sequence[int], accs: dict[tuple[int, str | None], Acc]
 ) -> list[Bucket]:
     grouped = query.group_by is not None
-    groups = sorted({g for _, g in accs}, key=lambda g: (g is None, g or "")) if grouped else [None]
+    groups = (
+        sorted({g for _, g in accs}, key=lambda g: (g == OTHER, g is None, g or ""))
+        if grouped
+        else [None]
+    )
     if query.granularity == "total":
         starts_out: list[str | None] = [
             label(query.flt.from_us, query.tz) if query.flt.from_us else None
@@ -318,7 +364,7 @@ def _buckets(
             out.append(
                 Bucket(
                     start=start,
-                    value=_value(query.fn, acc),
+                    value=value_of(query.fn, acc),
                     count=acc.count if acc else 0,
                     group=group,
                 )

@@ -136,7 +136,8 @@ class LoadedEvents:
             self._insert(con, chunk)
 
     def _insert(self, con: duckdb.DuckDBPyConnection, chunk: list[StoredEvent]) -> None:
-        anonymous = {e.anonymous_id for e in chunk if e.user_id is None and e.anonymous_id}
+        # An empty user id names nobody (as erasure reads it): such events resolve too.
+        anonymous = {e.anonymous_id for e in chunk if not e.user_id and e.anonymous_id}
         links = persons.resolve_aliases(self._storage.engine, anonymous)
         # One statement per chunk, each column bound as one list: DuckDB's executemany runs
         # row by row (about 4 ms per event), which made a few thousand events take seconds.

@@ -67,6 +67,22 @@ class Storage(ABC):
 
     engine: Engine
 
+    # -- deletion listeners (the analytics tier mirrors deletes by id) -----------------------
+    def on_delete(self, listener: Callable[[Sequence[int]], None]) -> None:
+        """Call ``listener(ids)`` after every committed delete (retention, erasure, deletes)
+        with the ids of the events it removed, in the deleting thread."""
+        self.__dict__.setdefault("_delete_listeners", []).append(listener)
+
+    def has_delete_listeners(self) -> bool:
+        return bool(self.__dict__.get("_delete_listeners"))
+
+    def deleted(self, ids: Sequence[int]) -> None:
+        """Tell the listeners that ``ids`` were deleted (engines call it after commit)."""
+        if not ids:
+            return
+        for listener in self.__dict__.get("_delete_listeners", ()):
+            listener(ids)
+
     # -- lifecycle ---------------------------------------------------------------------------
     @abstractmethod
     def startup(self) -> None:

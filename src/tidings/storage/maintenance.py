@@ -11,7 +11,7 @@ wholly kept or wholly deleted and never disagrees with the raw rows it summarise
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, func, or_, select, update
@@ -48,6 +48,16 @@ class Maintenance:
     def _after_delete(self) -> None:
         """Forget caches that may name deleted rows."""
 
+    def _listening(self) -> bool:
+        listening: Callable[[], bool] | None = getattr(self, "has_delete_listeners", None)
+        return listening is not None and listening()
+
+    def _deleted(self, ids: Sequence[int]) -> None:
+        """Hand the committed delete's ids to the listeners (see :meth:`Storage.on_delete`)."""
+        deleted: Callable[[Sequence[int]], None] | None = getattr(self, "deleted", None)
+        if deleted is not None:
+            deleted(ids)
+
     @abstractmethod
     def streams(self, flt: EventFilter) -> list[Stream]: ...
 
@@ -82,6 +92,7 @@ class Maintenance:
                             table.c.stream_id.in_(stream_ids), table.c.bucket < cutoff
                         )
                     )
+        self._deleted(ids)
         return len(ids)
 
     def erase_person(self, user_id: str | None = None, anonymous_id: str | None = None) -> int:
@@ -94,9 +105,12 @@ class Maintenance:
             raise ValueError("erase_person needs a user_id or an anonymous_id")
         where = or_(*conditions)
         with self._write_tx() as conn:
-            hits = conn.execute(select(events.c.stream_id, events.c.ts).where(where)).all()
-            _erase(conn, where, [(s, ts) for s, ts in hits], self._mark_high_water)
+            hits = conn.execute(
+                select(events.c.stream_id, events.c.ts, events.c.id).where(where)
+            ).all()
+            _erase(conn, where, [(s, ts) for s, ts, _id in hits], self._mark_high_water)
         self._after_delete()
+        self._deleted([int(row[2]) for row in hits])
         return len(hits)
 
     def erase_linked(
@@ -118,17 +132,24 @@ class Maintenance:
             if not conditions:
                 raise ValueError("erase_linked needs a user_id or an anonymous_id")
             where = or_(*conditions)
-            columns = (events.c.stream_id, events.c.ts, events.c.user_id, events.c.anonymous_id)
+            columns = (
+                events.c.stream_id,
+                events.c.ts,
+                events.c.user_id,
+                events.c.anonymous_id,
+                events.c.id,
+            )
             hits = conn.execute(select(*columns).where(where)).all()
             counts = dict.fromkeys([*users, *linked, *([anonymous_id] if anonymous_id else [])], 0)
-            for _stream, _ts, user, anonymous in hits:
+            for _stream, _ts, user, anonymous, _id in hits:
                 key = user if user in counts and user else anonymous
                 counts[key] = counts.get(key, 0) + 1
             if dry_run:
                 return counts, persons.records_of(conn, user_id) if user_id is not None else 0
-            _erase(conn, where, [(s, ts) for s, ts, _u, _a in hits], self._mark_high_water)
+            _erase(conn, where, [(s, ts) for s, ts, _u, _a, _i in hits], self._mark_high_water)
             records = persons.forget_in(conn, user_id) if user_id is not None else 0
         self._after_delete()
+        self._deleted([int(row[4]) for row in hits])
         return counts, records
 
     def _conditions(self, flt: EventFilter) -> list[ColumnElement[bool]] | None:
@@ -176,6 +197,12 @@ class Maintenance:
             if not hits:
                 return 0
             self._mark_high_water(conn)
+            # The ids only when someone mirrors deletes (the analytics tier): one more read.
+            ids = (
+                list(conn.execute(select(events.c.id).where(where)).scalars())
+                if self._listening()
+                else []
+            )
             _forget_message_ids(conn, where)
             deleted = conn.execute(delete(events).where(where)).rowcount
             forget(conn, hits)
@@ -191,6 +218,7 @@ class Maintenance:
                     if partial or not _whole(bucket, tier_width, flt):
                         _recompute(conn, table, stream_id, bucket, tier_width)
         self._after_delete()
+        self._deleted([int(i) for i in ids])
         return int(deleted)
 
 

@@ -139,6 +139,7 @@ def _read_aggregate() -> dict[str, Any]:
         fn=STRING,
         tz=STRING,
         buckets={"type": "array", "items": bucket},
+        groups_total=INTEGER,
         unknown=UNKNOWN,
     )
     return {
@@ -152,7 +153,18 @@ def _read_aggregate() -> dict[str, Any]:
             param("granularity", "Bucket size (default day).", {"enum": list(GRANULARITIES)}),
             param("fn", "Function (default count).", {"enum": list(FUNCTIONS)}),
             param("tz", "IANA time zone for bucket alignment (default UTC)."),
-            param("group_by", "name, source, namespace or prop.<key>."),
+            param(
+                "group_by",
+                "name, source, namespace or prop.<key>; the answer adds groups_total, the "
+                "groups in the range (events without the property form the group null).",
+            ),
+            param(
+                "limit",
+                "With group_by: keep the groups with the most events over the range (ties "
+                'by value, null after values) and fold the rest into one group "(other)" '
+                "(default 50).",
+                {"type": "integer", "minimum": 1, "maximum": 1000},
+            ),
             param("fill", "Emit empty buckets too.", {"type": "boolean"}),
             param(
                 "approx",
