@@ -62,7 +62,7 @@ def test_rebuild_copies_every_stored_event(
 ) -> None:
     result = runner.invoke(main, ["analytics", "rebuild", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"events": 250}
+    assert json.loads(result.stdout) == {"events": 250}
     tier = Tier(storage, tier_path(str(tmp_path / "data")))
     try:
         assert tier.store.hwm() == 250

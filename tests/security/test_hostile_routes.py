@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -83,7 +84,8 @@ def _basic(username: str, password: str) -> str:
 
 
 def _path(template: str, value: str) -> str:
-    return template.format(**{k: value for k in PATH_VALUES})
+    # A converter (``{person:path}``) is routing detail, not a format spec.
+    return re.sub(r":\w+}", "}", template).format(**{k: value for k in PATH_VALUES})
 
 
 def _problem_field(client: TestClient, method: str, path: str, **kw: object) -> str:

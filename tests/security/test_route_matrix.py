@@ -161,6 +161,12 @@ TABLE: dict[tuple[str, str], dict[str, str | int]] = {
     ("GET", "/system/health"): OPEN,
     ("GET", "/system/autoupdate"): LIVE_SYSTEM,
     ("POST", "/system/autoupdate"): LIVE_SYSTEM,
+    # With the OpenSlides mode off: other methods are 405 and the projector 404 for anyone.
+    **{(m, "/system/autoupdate"): OPEN for m in ("PUT", "PATCH", "DELETE")},
+    **{(m, "/system/health"): OPEN for m in ("POST", "PUT", "PATCH", "DELETE")},
+    **{(m, "/system/projector"): OPEN for m in ("GET", "POST", "PUT", "PATCH", "DELETE")},
+    ("GET", "/api/v1/live/counters"): LIVE_SYSTEM,
+    ("POST", "/api/v1/live/counters"): LIVE_SYSTEM,
     ("GET", "/system/notify"): LIVE_SYSTEM,
     ("POST", "/system/notify"): LIVE_SYSTEM,
     ("GET", "/system/notify/send"): LIVE_ACT,

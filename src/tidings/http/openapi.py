@@ -89,6 +89,22 @@ def _minimal(route: Route, tag: str = "other") -> Operation:
     return {"summary": summary, "tags": [tag]}
 
 
+def _with_guard(responses: dict[str, Any]) -> dict[str, Any]:
+    """``responses`` with the guard's 400: a NUL or lone surrogate in a path, query or
+    credential is refused with problem+json in front of every route (http/text_guard.py),
+    whatever the route's own 400s look like. (An operation that documents no 400 falls to its
+    ``default`` answer or says nothing of bad input.)"""
+    if "400" not in responses:
+        return responses
+    bad = dict(responses["400"])
+    content = dict(bad.get("content", {}))
+    content.setdefault(
+        "application/problem+json", {"schema": {"$ref": "#/components/schemas/Problem"}}
+    )
+    bad["content"] = content
+    return {**responses, "400": bad}
+
+
 def _finish(
     path: str, method: str, doc: Operation, shared: bool
 ) -> tuple[str, str, dict[str, Any]]:
@@ -113,6 +129,7 @@ def _finish(
         operation["parameters"] = [*missing, *operation.get("parameters", ())]
     operation.setdefault("tags", ["other"])
     operation.setdefault("responses", {"default": {"description": "See the summary."}})
+    operation["responses"] = _with_guard(operation["responses"])
     if verb in ("get", "options"):
         # A body on these is not read; OpenAPI tools would send one otherwise.
         operation.pop("requestBody", None)

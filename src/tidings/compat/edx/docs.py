@@ -65,10 +65,17 @@ USER_TRACK = {
     ),
     "responses": {
         "200": answer("`success`", "text/plain"),
+        # Text from the handler; problem+json from the guard in front of every route (a NUL
+        # or lone surrogate in a parameter never reaches the handler).
+        "400": answer(
+            "A field is missing or wrong. The body says why, as text (or as problem+json for a "
+            "NUL or lone surrogate in a parameter).",
+            "text/plain",
+            "application/problem+json",
+        ),
         **{
             str(code): answer(f"{text} The body says why, as text.", "text/plain")
             for code, text in (
-                (400, "A field is missing or wrong."),
                 (401, "No or unknown write key."),
                 (413, "Body too large."),
                 (429, "Over the rate limit."),

@@ -11,7 +11,7 @@ from tidings.http.routing import Entry, endpoint
 ROUTES: list[Entry] = [
     endpoint("/system/health", autoupdate.health, *METHODS, doc=docs.HEALTH),
     # Tidings' own counters stream, whatever the mode (spec openslides3.md section 6).
-    endpoint("/api/v1/live/counters", autoupdate.autoupdate, "GET", "POST", doc=docs.AUTOUPDATE),
+    endpoint("/api/v1/live/counters", autoupdate.autoupdate, "GET", "POST", doc=docs.COUNTERS),
     # Hot: a stream's every line passes the response's send; past Starlette's layers it
     # costs one call instead of seven (http/hotpath.py), which counts at 1,000 streams.
     endpoint(

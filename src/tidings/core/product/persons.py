@@ -142,11 +142,12 @@ async def get_person(
     rows = await sql.fetch(flt, _SUMMARY + " AND person = ? GROUP BY person", [person])
     if rows:
         return _describe(storage, rows)[0]
-    key = record_key(person)
-    records = person_reads.traits_of(storage.engine, [key])
-    if key not in records:
+    record = record_key(person)
+    records = person_reads.traits_of(storage.engine, [record])
+    if record not in records:
         return None
-    return _describe(storage, [(person, None, None, 0, [key] if key != person else [])])[0]
+    linked = [] if record == person else [record]
+    return _describe(storage, [(person, None, None, 0, linked)])[0]
 
 
 async def latest_events(
