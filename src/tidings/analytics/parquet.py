@@ -36,6 +36,8 @@ MANIFEST = "_manifest.json"
 DAY_US = 86_400_000_000
 #: A day holding more files than this is merged into one file.
 MAX_PARTS = 8
+#: Files of at least this many rows are left as they are by merging.
+MERGED_ROWS = 1_000_000
 #: Seconds an unreferenced file is kept for readers of the previous manifest.
 GRACE = 120.0
 
@@ -154,12 +156,14 @@ class ParquetFiles:
         self._commit(manifest)
 
     def _merge_day(self, manifest: Manifest, day: str) -> None:
-        parts = [p for p in manifest.parts if p.day == day]
+        # Only the small files are merged, so a busy day is not rewritten whole each time.
+        parts = [p for p in manifest.parts if p.day == day and p.rows < MERGED_ROWS]
         if len(parts) <= MAX_PARTS:
             return
         tables = [pq.read_table(str(Path(self.directory) / p.path)) for p in parts]
         merged = pa.concat_tables(tables).sort_by("id")
-        keep = [p for p in manifest.parts if p.day != day]
+        merging = {p.path for p in parts}
+        keep = [p for p in manifest.parts if p.path not in merging]
         manifest.parts[:] = [*keep, self._write_part(day, merged)]
 
     def delete_ids(self, ids: Sequence[int], checked: float | None = None) -> int:

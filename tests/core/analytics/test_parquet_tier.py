@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from tests.services import postgres_schema
 from tidings.analytics import parquet
+from tidings.core.aggregate import AggregateQuery, answer
 from tidings.core.analytics.parquet_tier import ParquetTier
 from tidings.core.event_sql import LoadedEvents
 from tidings.model.events import EventDraft
@@ -149,6 +150,53 @@ def test_parquet_tier_answers_like_the_exact_fallback(
     assert answers(tier, flt, key) == expected
 
 
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    events=st.lists(
+        st.tuples(
+            st.integers(0, 3 * DAY),
+            st.sampled_from([None, "u1", "u2"]),
+            st.sampled_from([None, "a1"]),
+            st.dictionaries(keys, values, max_size=2),
+        ),
+        max_size=25,
+    ),
+    tail=st.integers(0, 5),
+    fn=st.sampled_from(["count", "sum", "distinct_users", "p50"]),
+    group_by=st.sampled_from([None, "name", "prop.path", "prop.n"]),
+    granularity=st.sampled_from(["hour", "day", "total"]),
+)
+def test_aggregates_through_the_parquet_tier_equal_the_raw_scan(
+    pg: tuple[Storage, int, Path],
+    events: list[tuple[int, str | None, str | None, dict[str, object]]],
+    tail: int,
+    fn: str,
+    group_by: str | None,
+    granularity: str,
+) -> None:
+    storage, source, directory = pg
+    tier = ParquetTier(storage, str(directory / "aggregates"), "128MB", 1)
+    namespace = f"ns{next(_namespaces)}"
+    applied, unapplied = events[: len(events) - tail], events[len(events) - tail :]
+    if applied:
+        storage.insert_batch(drafts_of(source, namespace, applied))
+    tier.round()
+    if unapplied:
+        storage.insert_batch(drafts_of(source, namespace, unapplied))
+    query = AggregateQuery(
+        flt=EventFilter(namespace=namespace, from_us=BASE, to_us=BASE + 3 * DAY + 1),
+        granularity=granularity,
+        fn=fn,
+        group_by=group_by,
+        limit=2 if group_by is not None else None,
+    )
+    assert answer(storage, query, tier) == answer(storage, query, None)
+
+
 def test_deletes_by_another_process_reach_the_files(pg: tuple[Storage, int, Path]) -> None:
     storage, source, directory = pg
     writer = ParquetTier(storage, str(directory / "check"), "128MB", 1)
@@ -161,6 +209,7 @@ def test_deletes_by_another_process_reach_the_files(pg: tuple[Storage, int, Path
     writer.round()
     # A delete this tier never heard of (another process's): the count check finds it.
     other = open_storage(storage.engine.url.render_as_string(hide_password=False))
+    other.startup()
     try:
         other.erase_person(user_id=f"{namespace}-1")
     finally:
@@ -176,8 +225,11 @@ def test_two_tiers_sharing_a_directory_have_one_writer(pg: tuple[Storage, int, P
     storage, source, directory = pg
     shared = str(directory / "shared")
     namespace = f"ns{next(_namespaces)}"
+    # Two storages, as two processes have: the writer's pass is a database-wide lock.
+    other = open_storage(storage.engine.url.render_as_string(hide_password=False))
+    other.startup()
     one = ParquetTier(storage, shared, "128MB", 1)
-    two = ParquetTier(storage, shared, "128MB", 1)
+    two = ParquetTier(other, shared, "128MB", 1)
     one.start()
     two.start()
     try:
@@ -191,9 +243,18 @@ def test_two_tiers_sharing_a_directory_have_one_writer(pg: tuple[Storage, int, P
         flt = EventFilter(namespace=namespace)
         for tier in (one, two):
             assert tier.fetch_sync(flt, "SELECT count(*) FROM events") == [(5,)]
+        # The writer stops (its process ends): the other takes over the files.
+        writer, reader = (one, two) if one.writing else (two, one)
+        writer.stop()
+        wait_for(lambda: reader.writing)
+        storage.insert_batch(drafts_of(source, namespace, [(9, "u2", None, {})]))
+        reader.nudge()
+        wait_for(lambda: parquet.read_manifest(shared).hwm > last)
+        assert reader.fetch_sync(flt, "SELECT count(*) FROM events") == [(6,)]
     finally:
         one.stop()
         two.stop()
+        other.shutdown()
     assert not one.writing and not two.writing
 
 

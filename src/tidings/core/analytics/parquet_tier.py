@@ -45,6 +45,9 @@ CHECK_INTERVAL = 30.0
 #: Seconds between two attempts to become the writer.
 TAKEOVER_WAIT = 5.0
 BLOCK = 65_536
+#: Seconds by which hosts' clocks may disagree (this process's deletes are left out at read
+#: time until the writer's check began this long after them).
+CLOCK_SKEW = 60.0
 
 
 class ParquetTier:
@@ -199,8 +202,9 @@ class ParquetTier:
         self._sync_aliases()
         with self._lock:
             manifest = parquet.read_manifest(self.files.directory)
-            # Deletes from before the writer's last check are gone from its files.
-            self._deleted = [d for d in self._deleted if d[0] >= manifest.checked]
+            # Deletes from before the writer's last check are gone from its files (with a
+            # margin: the check's time is the writer host's clock).
+            self._deleted = [d for d in self._deleted if d[0] + CLOCK_SKEW >= manifest.checked]
             deleted = sorted(set().union(*(ids for _t, ids in self._deleted)))
         con = self._connect()
         try:
