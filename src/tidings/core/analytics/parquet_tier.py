@@ -54,9 +54,15 @@ class ParquetTier:
     """:class:`tidings.core.event_sql.EventSQL` over the Parquet copy in ``directory``."""
 
     def __init__(
-        self, storage: Storage, directory: str, memory_limit: str = "256MB", threads: int = 1
+        self,
+        storage: Storage,
+        directory: str,
+        memory_limit: str = "256MB",
+        threads: int = 1,
+        chunk: int = CHUNK,
     ) -> None:
         self.storage = storage
+        self.chunk = chunk
         self.files = parquet.ParquetFiles(directory)
         self.memory_limit = memory_limit
         self.threads = threads
@@ -125,12 +131,12 @@ class ParquetTier:
         done = 0
         while not self._stopping.is_set():
             hwm = self.files.manifest().hwm
-            columns = analytics_feed.rows_after(self.storage, hwm, CHUNK)
+            columns = analytics_feed.rows_after(self.storage, hwm, self.chunk)
             ids = columns["id"]
             if ids:
                 self.files.append(columns_to_arrow(columns), int(ids[-1]))  # type: ignore[call-overload]
             done += len(ids)
-            if len(ids) < CHUNK:
+            if len(ids) < self.chunk:
                 break
         self.files.collect_garbage()
         return done
@@ -177,7 +183,10 @@ class ParquetTier:
     def _on_delete(self, ids: Sequence[int]) -> None:
         with self._lock:
             self._deleted.append((time.time(), frozenset(ids)))
-            self._pending.extend(ids)
+            # Only the writer rewrites files; another process's deletes reach them through
+            # the writer's count check.
+            if self.writing:
+                self._pending.extend(ids)
         self._nudged.set()
 
     # -- answering (EventSQL) ----------------------------------------------------------------
