@@ -66,6 +66,8 @@ class Manifest:
     #: Wall-clock time the writer last began a check that made the files agree with the
     #: system of record up to ``hwm`` (deletes made before it are gone from the files).
     checked: float = 0.0
+    #: Bumped by each manifest written; a writer commits only over the one it read.
+    generation: int = 0
 
     @property
     def rows(self) -> int:
@@ -93,6 +95,7 @@ def read_manifest(directory: str) -> Manifest:
         hwm=int(raw["hwm"]),
         parts=[Part(**p) for p in raw["parts"]],
         checked=float(raw.get("checked", 0.0)),
+        generation=int(raw.get("generation", 0)),
     )
 
 
@@ -114,6 +117,10 @@ def _write_atomically(path: Path, write: bytes | pa.Table) -> None:
         tmp.unlink(missing_ok=True)
 
 
+class ManifestMoved(RuntimeError):
+    """Another writer committed a manifest since this one read it."""
+
+
 class ParquetFiles:
     """The writer's side of one directory: append, delete by id, merge, collect garbage."""
 
@@ -125,10 +132,17 @@ class ParquetFiles:
         return read_manifest(self.directory)
 
     def _commit(self, manifest: Manifest) -> None:
+        # One writer holds the pass; should a second one run anyway (the first lost its
+        # database connection, and so its lock, mid-round), the later commit of two made over
+        # the same manifest is dropped instead of undoing the other's (its files become
+        # garbage; nothing is lost or doubled, the next round starts from the manifest).
+        if self.manifest().generation != manifest.generation:
+            raise ManifestMoved(self.directory)
         body = {
             "hwm": manifest.hwm,
             "parts": [p.__dict__ for p in manifest.parts],
             "checked": manifest.checked,
+            "generation": manifest.generation + 1,
         }
         _write_atomically(Path(self.directory) / MANIFEST, json.dumps(body).encode())
 
