@@ -15,6 +15,13 @@ def test_the_tier_is_on_by_default_with_sqlite_and_off_with_postgresql() -> None
     assert not load(env={"TIDINGS_ANALYTICS": "off"}).analytics_on
 
 
+def test_with_postgresql_the_tier_is_on_when_its_shared_directory_is_named() -> None:
+    env = {"TIDINGS_DATABASE_URL": "postgresql://db/tidings", "TIDINGS_ANALYTICS_DIR": "/shared"}
+    assert load(env=env).analytics_on
+    assert load(env={**env, "TIDINGS_ANALYTICS": "on"}).analytics_on
+    assert not load(env={**env, "TIDINGS_ANALYTICS": "off"}).analytics_on
+
+
 def test_memory_and_threads_come_from_the_environment() -> None:
     settings = load(env={"TIDINGS_ANALYTICS_MEMORY": "1GB", "TIDINGS_ANALYTICS_THREADS": "1"})
     assert (settings.analytics_memory, settings.analytics_threads) == ("1GB", 1)
@@ -28,7 +35,7 @@ def test_memory_and_threads_come_from_the_environment() -> None:
         ({"TIDINGS_ANALYTICS_THREADS": "0"}, "analytics_threads"),
         (
             {"TIDINGS_ANALYTICS": "on", "TIDINGS_DATABASE_URL": "postgresql://db/tidings"},
-            "analytics",
+            "analytics_dir",
         ),
     ],
 )

@@ -14,6 +14,7 @@ from tidings.bus import open_bus
 from tidings.compat.openslides.live import SystemLive
 from tidings.compat.openslides.os3.mode import Mode
 from tidings.config import Settings
+from tidings.core.analytics.parquet_tier import ParquetTier, open_parquet_tier
 from tidings.core.analytics.tier import Tier, open_tier
 from tidings.core.auth import Authenticator
 from tidings.core.bootstrap import ensure_admin
@@ -43,7 +44,9 @@ from tidings.storage.installation import installation_id
 log = logging.getLogger("tidings")
 
 
-def _after_commit(metrics: Metrics, hub: Hub, tier: Tier | None = None) -> AfterCommit:
+def _after_commit(
+    metrics: Metrics, hub: Hub, tier: Tier | ParquetTier | None = None
+) -> AfterCommit:
     """Every effect of a commit, whichever way its events came in (the one place to add the
     next one): commit timing, the stored and repeated counters, the live fan-out."""
 
@@ -105,8 +108,16 @@ def create_app(settings: Settings) -> HotPath:
         if openslides is not None:
             openslides.start()
         app.state.live = hub
-        tier = None
-        if settings.analytics_on:
+        tier: Tier | ParquetTier | None = None
+        if settings.analytics_on and not settings.resolved_database_url.startswith("sqlite"):
+            tier = await run_in_threadpool(
+                open_parquet_tier,
+                storage,
+                settings.resolved_analytics_dir,
+                settings.analytics_memory,
+                settings.analytics_threads,
+            )
+        elif settings.analytics_on:
             tier = await run_in_threadpool(
                 open_tier,
                 storage,

@@ -131,10 +131,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "analytics",
         "auto",
-        "The columnar analytics tier (DuckDB): on, off, or auto (on with SQLite, off with "
-        "PostgreSQL, whose Parquet tier is not built yet).",
+        "The columnar analytics tier (DuckDB): on, off, or auto (on with SQLite; with "
+        "PostgreSQL on when analytics_dir is set: Parquet files there, docs/analytics.md).",
     ),
-    Setting("analytics_dir", "", "Directory of the analytics tier's files; default the data dir."),
+    Setting(
+        "analytics_dir",
+        "",
+        "Directory of the analytics tier's files; default the data dir with SQLite, required "
+        "with PostgreSQL (a volume every process shares).",
+    ),
     Setting("analytics_memory", "256MB", "DuckDB memory limit of the analytics tier."),
     Setting("analytics_threads", 2, "DuckDB threads of the analytics tier."),
 )
@@ -195,7 +200,7 @@ class Settings:
     @property
     def analytics_on(self) -> bool:
         if self.analytics == "auto":
-            return self.resolved_database_url.startswith("sqlite")
+            return self.resolved_database_url.startswith("sqlite") or bool(self.analytics_dir)
         return self.analytics == "on"
 
     @property
@@ -363,9 +368,14 @@ def _check_modes(settings: Settings) -> None:
             f"analytics_memory: expected a size such as 256MB or 1GB, "
             f"got {settings.analytics_memory!r}"
         )
-    if settings.analytics == "on" and not settings.resolved_database_url.startswith("sqlite"):
+    if (
+        settings.analytics == "on"
+        and not settings.resolved_database_url.startswith("sqlite")
+        and not settings.analytics_dir
+    ):
         raise ConfigError(
-            "analytics: the tier runs on SQLite only for now; with PostgreSQL use off or auto"
+            "analytics_dir: the analytics tier with PostgreSQL keeps Parquet files in a "
+            "directory every process shares; set TIDINGS_ANALYTICS_DIR (or analytics off)"
         )
     for name in (
         "analytics_threads",

@@ -95,3 +95,16 @@ def test_rebuild_is_refused_while_the_tier_is_held(
         other.wait()
     assert result.exit_code == 1
     assert "in use" in result.output
+
+
+def test_rebuild_with_postgresql_says_how_to_rebuild_the_parquet_files(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    env = {
+        "TIDINGS_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "TIDINGS_ANALYTICS_DIR": str(tmp_path / "shared"),
+    }
+    result = runner.invoke(main, ["analytics", "rebuild"], env=env)
+    assert result.exit_code == 1
+    assert "TIDINGS_ANALYTICS_DIR" in result.output
+    assert not (tmp_path / "shared").exists()

@@ -21,6 +21,12 @@ def rebuild_command(ctx: click.Context, as_json: bool) -> None:
     """Rebuild the tier from the stored events, with a progress bar (stop the server
     first: it holds the tier's file while it runs)."""
     settings = settings_from(ctx)
+    if not settings.resolved_database_url.startswith("sqlite"):
+        # The PostgreSQL tier is Parquet files its writer fills from the mark in the manifest.
+        fail(
+            "with PostgreSQL the tier is Parquet files (docs/analytics.md): stop the servers "
+            "and empty TIDINGS_ANALYTICS_DIR; the next server copies every event again"
+        )
     with opened_storage(settings) as storage:
         total = storage.count_events()
         columns = (

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tidings.core.aggregate import FUNCTIONS, AggregateQuery, answer, iter_buckets
+from tidings.core.analytics.parquet_tier import ParquetTier
 from tidings.core.analytics.tier import Tier
 from tidings.core.buckets import GRANULARITIES
 from tidings.core.unknown import unknown
@@ -96,7 +97,7 @@ async def read_aggregate(request: Request) -> Response:
     query = parse_query(request)
     rt = runtime(request)
     # Only the columnar tier beats the aggregate's own paths; the exact fallback would not.
-    tier = rt.event_sql if isinstance(rt.event_sql, Tier) else None
+    tier = rt.event_sql if isinstance(rt.event_sql, Tier | ParquetTier) else None
     try:
         buckets, groups_total = await run_in_threadpool(answer, rt.storage, query, tier)
     except ValueError as exc:
