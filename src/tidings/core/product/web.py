@@ -35,9 +35,6 @@ from tidings.core.event_sql import EventSQL
 from tidings.model.records import EventFilter
 
 PAGE_VIEW = "pageView"
-#: Above every event id: ``ts * ID_SPAN + id`` orders page views by time, then id, as one
-#: HUGEINT (cheaper for ``arg_min`` than a ``(ts, id)`` struct).
-ID_SPAN = 2**63
 #: Page views of one person without a session id this far apart start a new session (us).
 SESSION_GAP_US = 30 * 60 * 1_000_000
 #: The top lists, each with the page view property its value comes from; all but ``pages``
@@ -110,28 +107,22 @@ def page_view_filter(flt: EventFilter) -> EventFilter:
     return dataclasses.replace(flt, names=(PAGE_VIEW,))
 
 
-#: What a session takes from its first page view (besides its path, the entry page).
+#: What a session takes from its first page view, read only for those page views.
 _ENTRY_PROPS = ("referrer", "utm_source", "browser", "os", "device")
 
 
 def _sql(sql: EventSQL) -> str:
     """One statement for the whole summary (a provider may copy the events once per statement).
 
-    One pass over ``events``: each page view's properties are read once (on the analytics
-    tier, from the promoted columns where the keys have them), into a materialized ``pv``;
-    sessions are formed from it once, each session's entry values taken with ``arg_min`` in
-    the same aggregate (no second read of ``events`` for the entry page views), and every
-    session-level top list is derived from one per-(session, visitor) table. Distinct
-    visitors are counted in two steps (group by value and visitor, then by value); the
-    series finds each page view's bucket with an ASOF join. (On 300,000 page views in the
-    tier this took the summary from about 1.1 s to about 0.4 s: BENCHMARKS.md, "Web summary
-    on the analytics tier".)"""
+    Cheap where it can be on DuckDB: properties are read once per page view (``path``) or once
+    per session (the entry page view's others); the shared steps are materialized rather than
+    inlined into each use; distinct visitors are counted in two steps (group by value and
+    visitor, then by value); the series finds each page view's bucket with an ASOF join."""
     p = sql.prop
-    props = ", ".join(f"{p(key)} AS {key}" for key in ("path", *_ENTRY_PROPS))
-    entry = ", ".join(f"first_view.{key}" for key in ("path", *_ENTRY_PROPS))
+    entry_props = ", ".join(f"{p(key)} AS {key}" for key in _ENTRY_PROPS)
     per_session = " UNION ALL ".join(
         f"SELECT '{name}' AS kind, value, count(*) AS visitors, sum(n) AS pageviews FROM ("
-        f"SELECT {col} AS value, visitor, sum(n) AS n "
+        f"SELECT {'entry_page' if name == 'entry_pages' else col} AS value, visitor, sum(n) AS n "
         "FROM session_visitors GROUP BY ALL) WHERE value IS NOT NULL GROUP BY value"
         for name, col in TOP_LISTS
         if name != "pages"
@@ -141,19 +132,19 @@ WITH buckets AS (
   SELECT unnest(?::BIGINT[]) AS lo
 ),
 pv AS MATERIALIZED (
-  SELECT id, ts, person, session_id, {props}
+  SELECT id, ts, person, session_id, {p("path")} AS path
   FROM events WHERE name = '{PAGE_VIEW}'
 ),
 loose AS (
-  SELECT id, ts, person, CASE WHEN person IS NOT NULL
+  SELECT *, CASE WHEN person IS NOT NULL
     AND ts - lag(ts) OVER (PARTITION BY person ORDER BY ts, id) <= {SESSION_GAP_US}
-    THEN 0 ELSE 1 END AS fresh, path
+    THEN 0 ELSE 1 END AS fresh
   FROM pv WHERE session_id IS NULL
 ),
 keyed AS (
-  SELECT id, ts, person, path, 's' || session_id AS skey FROM pv WHERE session_id IS NOT NULL
+  SELECT *, 's' || session_id AS skey FROM pv WHERE session_id IS NOT NULL
   UNION ALL
-  SELECT id, ts, person, path,
+  SELECT id, ts, person, session_id, path,
     CASE WHEN person IS NULL THEN 'e' || id::VARCHAR
     ELSE 'p' || person || '#' || (sum(fresh) OVER (
       PARTITION BY person ORDER BY ts, id ROWS UNBOUNDED PRECEDING
@@ -161,23 +152,23 @@ keyed AS (
   FROM loose
 ),
 v AS MATERIALIZED (
-  SELECT id, ts, skey, path, ts::HUGEINT * {ID_SPAN} + id AS k,
-    CASE WHEN person IS NOT NULL THEN 'u' || person ELSE 'k' || skey END AS visitor
+  SELECT *, CASE WHEN person IS NOT NULL THEN 'u' || person ELSE 'k' || skey END AS visitor
   FROM keyed
 ),
-sv AS MATERIALIZED (
-  SELECT skey, visitor, count(*) AS n, min(ts) AS t0, max(ts) AS t1, min(k) AS k,
-    arg_min(id, k) AS entry_id
-  FROM v GROUP BY skey, visitor
-),
 sessions AS MATERIALIZED (
-  SELECT skey, sum(n) AS n, max(t1) - min(t0) AS span, arg_min(entry_id, k) AS entry_id
-  FROM sv GROUP BY skey
+  SELECT skey, count(*) AS n, max(ts) - min(ts) AS span, arg_min(id, (ts, id)) AS entry_id
+  FROM v GROUP BY skey
+),
+entry_props AS (
+  SELECT id, {entry_props}
+  FROM events WHERE id IN (SELECT entry_id FROM sessions)
 ),
 session_visitors AS MATERIALIZED (
-  SELECT sv.visitor, sv.n, {entry}
-  FROM sv JOIN sessions s USING (skey)
-  JOIN pv AS first_view ON first_view.id = s.entry_id
+  SELECT sv.visitor, sv.n, first_view.path AS entry_page, e.*
+  FROM (SELECT skey, visitor, count(*) AS n FROM v GROUP BY skey, visitor) sv
+  JOIN sessions s USING (skey)
+  JOIN v AS first_view ON first_view.id = s.entry_id
+  JOIN entry_props e ON e.id = s.entry_id
 ),
 tops AS (
   SELECT 'pages' AS kind, value, count(*) AS visitors, sum(n) AS pageviews FROM (
@@ -199,7 +190,7 @@ series AS (
   FROM buckets b LEFT JOIN bucketed x ON x.lo = b.lo GROUP BY b.lo
 )
 SELECT 'total' AS kind, NULL AS value,
-  (SELECT count(*) FROM (SELECT DISTINCT visitor FROM sv))::HUGEINT AS a,
+  (SELECT count(*) FROM (SELECT DISTINCT visitor FROM v))::HUGEINT AS a,
   (SELECT count(*) FROM v)::HUGEINT AS b,
   (SELECT count(*) FROM sessions)::HUGEINT AS c,
   (SELECT count(*) FILTER (WHERE n = 1) FROM sessions)::HUGEINT AS d,
