@@ -15,6 +15,11 @@ Tidings over HTTP beside DuckDB on a JSON column of the same rows, in the same r
 4. A server with the tier starts; each question runs over HTTP (warm-up, then the median of
    ``--repeat``), and the same question runs on the JSON-column DuckDB file.
 5. Bytes per event of each store, and the server's RSS idle and at its highest.
+6. Section 8 of the API: ``--web-pageviews`` more ``site/pageView`` events of the snippet's
+   shape (sessions of 1-10 views; ``path``, ``referrer``, ``utm_source``, ``browser``, ``os``,
+   ``device``, ``screen_width``) over the last 30 days, then ``/api/v1/web``, a 3-step
+   ``/api/v1/funnel`` and an 8-week ``/api/v1/retention`` over those 30 days over HTTP, beside
+   DuckDB running the same statements (``tidings.core.product``) on the JSON-column copy.
 
     python bench/analytics.py --events 2000000
     python bench/analytics.py --events 2000000 --layouts --data-dir /tmp/analytics-bench
@@ -25,13 +30,14 @@ Results print as a table and are saved to bench/results/analytics-<time>.json.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from common import machine, rss_mb, start_server, stop_server  # noqa: E402
+from product_questions import WEB_HTTP, JsonEvents, fill_web, product_times  # noqa: E402
 from tidings.core.analytics.tier import rebuild, tier_path  # noqa: E402
 from tidings.core.auth import new_secret, secret_hash  # noqa: E402
 from tidings.model.events import EventDraft  # noqa: E402
@@ -50,6 +57,7 @@ from tidings.storage import open_storage  # noqa: E402
 TWO_YEARS_US = 730 * 24 * 3600 * 1_000_000
 START = datetime(2024, 12, 1, tzinfo=UTC)
 END = datetime(2026, 12, 1, tzinfo=UTC)
+MONTH = timedelta(days=30)
 BATCH = 20_000
 BROWSERS = ["chrome", "firefox", "safari", "edge", "opera", "samsung"]
 MEMORY = "512MB"
@@ -246,6 +254,19 @@ def http_times(url: str, auth: tuple[str, str], repeat: int) -> dict[str, Any]:
     return out
 
 
+def web_http_times(url: str, auth: tuple[str, str], repeat: int) -> dict[str, Any]:
+    month = f"from={(END - MONTH).isoformat()}&to={END.isoformat()}".replace("+00:00", "Z")
+    out: dict[str, Any] = {}
+    with httpx.Client(base_url=url, auth=auth, timeout=600) as client:
+        for name, query in WEB_HTTP.items():
+
+            def run(path: str = f"{query}&{month}") -> None:
+                client.get(path).raise_for_status()
+
+            out[name] = timed(run, repeat)
+    return out
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's highest RSS so far (VmHWM), MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -261,6 +282,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--layouts", action="store_true", help="measure property layouts too")
     parser.add_argument("--reuse", action="store_true", help="keep an existing prefilled database")
+    parser.add_argument("--web-pageviews", type=int, default=300_000)
     args = parser.parse_args(argv)
     data_dir = Path(args.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -271,22 +293,29 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for stale in data_dir.iterdir():
             if stale.is_file():
                 stale.unlink()
+        # The snippet's page views go in first, as on a site that tracks mostly page views,
+        # so the tier promotes their keys to columns (ids need not follow ``ts``).
+        fill_web(url, args.web_pageviews, END)
         report["prefill_events_per_s"] = round(prefill(url, args.events))
     report["tier_build"] = build_tier(url, data_dir)
+    report["events"] += args.web_pageviews
     print(f"  tier built: {report['tier_build']}", flush=True)
     tier_file = tier_path(str(data_dir))
     json_file = data_dir / "json-copy.duckdb"
     build_json_copy(tier_file, json_file)
     report["bytes_per_event"] = {
         "sqlite": round(
-            sum(p.stat().st_size for p in data_dir.glob("tidings.db*")) / args.events, 1
+            sum(p.stat().st_size for p in data_dir.glob("tidings.db*")) / report["events"], 1
         ),
-        "tier": round(Path(tier_file).stat().st_size / args.events, 1),
-        "duckdb_json": round(json_file.stat().st_size / args.events, 1),
+        "tier": round(Path(tier_file).stat().st_size / report["events"], 1),
+        "duckdb_json": round(json_file.stat().st_size / report["events"], 1),
     }
     if args.layouts:
-        report["layouts"] = layout_sizes(tier_file, data_dir, args.events, args.repeat)
+        report["layouts"] = layout_sizes(tier_file, data_dir, report["events"], args.repeat)
     report["duckdb_json_ms"] = duckdb_times(json_file, "json", {}, args.repeat)
+    report["duckdb_json_ms"].update(
+        asyncio.run(product_times(JsonEvents(json_file, MEMORY, THREADS), END, args.repeat))
+    )
     server = start_server(
         data_dir,
         env={
@@ -298,6 +327,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         report["server_idle_rss_mb"] = round(rss_mb(server.proc.pid), 1)
         report["tidings_http_ms"] = http_times(server.url, ("admin", server.password), args.repeat)
+        report["tidings_http_ms"].update(
+            web_http_times(server.url, ("admin", server.password), args.repeat)
+        )
         report["server_rss_after_mb"] = round(rss_mb(server.proc.pid), 1)
         report["server_peak_rss_mb"] = peak_rss_mb(server.proc.pid)
     finally:
@@ -313,7 +345,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 def print_table(report: dict[str, Any]) -> None:
     print(f"\n{report['events']:,} events; {report['machine']}")
     print(f"{'question':<20}{'Tidings HTTP ms':>18}{'DuckDB JSON ms':>18}")
-    for name in HTTP:
+    for name in [*HTTP, *WEB_HTTP]:
         print(
             f"{name:<20}{report['tidings_http_ms'][name]:>18}{report['duckdb_json_ms'][name]:>18}"
         )
